@@ -1,0 +1,238 @@
+"""Plain data shared by every part of the bot. No I/O here.
+
+`Command` and `Reply` are the chat-neutral currency between the platform adapters and the
+handlers: an adapter turns a Telegram update or a Slack slash command into a `Command`, a
+handler answers with a `Reply`, and the adapter renders the reply in its own markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+Platform = Literal["telegram", "slack", "console"]
+ChatKind = Literal["private", "group", "channel"]
+DeliveryMode = Literal["instant", "digest"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class Item:
+    """One press release, normalised from whatever source it came from."""
+
+    id: str
+    feed_id: str
+    url: str
+    title: str
+    body: str
+    published: datetime  # timezone-aware, UTC
+    language: str = ""
+    published_estimated: bool = False  # True when the source gave no usable date
+    content_hash: str = ""
+    topics: list[str] = field(default_factory=list)
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+    seq: int = 0  # ingest order, assigned by the store; 0 = not stored yet
+    notify: bool = True  # False for a feed's first-fetch backlog: stored, never pushed
+    first_seen: datetime | None = None
+    updated_at: datetime | None = None
+    tz_offset_minutes: int | None = None  # the source's own UTC offset, for display
+
+
+@dataclass(slots=True)
+class Topic:
+    id: str
+    name: str
+    description: str = ""
+    # language code ("en", "az", "ru", or "*" for any) -> terms; see classify.py for syntax
+    terms: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class FeedSpec:
+    """A source to watch, from the config or added by an admin."""
+
+    id: str
+    url: str
+    type: Literal["rss", "html"] = "rss"
+    interval_seconds: int = 300
+    language: str = ""
+    link_pattern: str = ""  # html sources: regex that article links match
+    max_new_per_poll: int = 10  # html sources
+    request_delay_seconds: float = 1.0  # html sources
+    origin: Literal["config", "admin"] = "config"
+
+
+@dataclass(slots=True)
+class FeedState:
+    """What the bot remembers about a feed between polls: validators and health."""
+
+    feed_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    consecutive_failures: int = 0
+    total_polls: int = 0
+    total_failures: int = 0
+    items_seen: int = 0
+    initialised: bool = False  # first successful fetch done (its backlog is never pushed)
+    gone: bool = False  # 410: stop polling
+    alerted: bool = False  # admins were told it is failing
+    seen_links: list[str] = field(default_factory=list)  # html sources: article URLs fetched
+    boilerplate: list[str] = field(default_factory=list)  # html sources: learnt banner lines
+
+
+@dataclass(slots=True)
+class Subscription:
+    topics: set[str] = field(default_factory=set)
+    keywords: set[str] = field(default_factory=set)
+    mode: DeliveryMode = "instant"
+    digest_time: str = "09:00"  # HH:MM, in the bot's display time zone
+
+
+@dataclass(slots=True)
+class Chat:
+    platform: str
+    chat_id: str
+    kind: ChatKind = "private"
+    title: str = ""
+    language: str = "en"
+    active: bool = True
+    subscription: Subscription = field(default_factory=Subscription)
+    since_seq: int = 0  # releases stored at or before this seq are never pushed to this chat
+    created_at: datetime | None = None
+    deactivated_reason: str | None = None
+    last_digest_on: str | None = None  # ISO date of the last digest sent
+
+    @property
+    def key(self) -> str:
+        return chat_key(self.platform, self.chat_id)
+
+
+def chat_key(platform: str, chat_id: str | int) -> str:
+    return f"{platform}:{chat_id}"
+
+
+# ---- chat-neutral messages -------------------------------------------------------------
+
+SpanStyle = Literal["plain", "bold", "italic", "code", "link", "mark"]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of text with one style. Text is raw: each renderer escapes it for its markup."""
+
+    text: str
+    style: SpanStyle = "plain"
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    action: str = ""  # callback data, e.g. "sub:demining" or "more:search:2"
+    url: str | None = None  # a link button instead of an action
+
+
+@dataclass(slots=True)
+class Card:
+    """A release as a notification or a result: each platform renders it its own way."""
+
+    title: str
+    url: str
+    date_text: str
+    topic_labels: list[str]
+    lead: str
+    snippet: list[Span] = field(default_factory=list)  # search results: highlighted excerpt
+    number: int | None = None  # position in a list, for /why <n>
+
+
+@dataclass(slots=True)
+class Reply:
+    paragraphs: list[list[Span]] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
+    buttons: list[list[Button]] = field(default_factory=list)  # rows of buttons
+    ephemeral: bool = True  # Slack: only the caller sees it
+    announce: bool = False  # Slack: the change is announced in the channel
+    link_preview: bool = False
+    silent: bool = False  # nothing to send (e.g. a command for another bot)
+
+    @classmethod
+    def text(cls, *lines: str, **kwargs: object) -> Reply:
+        return cls(paragraphs=[[Span(line)] for line in lines], **kwargs)  # type: ignore[arg-type]
+
+    def add(self, *spans: Span | str) -> Reply:
+        self.paragraphs.append([s if isinstance(s, Span) else Span(s) for s in spans])
+        return self
+
+    def plain(self) -> str:
+        """Plain-text rendering, used by the console and as Slack's fallback text."""
+        out: list[str] = []
+        for para in self.paragraphs:
+            out.append("".join(_plain_span(s) for s in para))
+        for card in self.cards:
+            out.append(card_plain(card))
+        for row in self.buttons:
+            out.append("  ".join(f"[{b.label}]" for b in row))
+        return "\n".join(out)
+
+
+def _plain_span(span: Span) -> str:
+    if span.style == "link" and span.url and span.url != span.text:
+        return f"{span.text} ({span.url})"
+    if span.style == "mark":
+        return f"*{span.text}*"
+    return span.text
+
+
+def card_plain(card: Card) -> str:
+    head = f"{card.number}. " if card.number is not None else ""
+    lines = [f"{head}{card.title}"]
+    meta = card.date_text + (" | " + ", ".join(card.topic_labels) if card.topic_labels else "")
+    lines.append(f"   {meta}")
+    if card.snippet:
+        lines.append("   " + "".join(_plain_span(s) for s in card.snippet))
+    elif card.lead:
+        lines.append(f"   {card.lead}")
+    if card.url:
+        lines.append(f"   {card.url}")
+    return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class Command:
+    """A chat command, whatever platform it came from."""
+
+    platform: str
+    chat_id: str
+    name: str  # without the slash, lower case: "subscribe"
+    args: list[str] = field(default_factory=list)
+    chat_kind: ChatKind = "private"
+    chat_title: str = ""
+    user_id: str = ""
+    user_name: str = ""
+    is_chat_admin: bool = True  # private chats: the user owns the chat
+    is_bot_admin: bool = False
+    language: str = "en"
+    raw_args: str = ""  # the text after the command, as typed
+    page: int = 0  # for paged results ("More" buttons)
+
+    @property
+    def chat_key(self) -> str:
+        return chat_key(self.platform, self.chat_id)
+
+
+@dataclass(slots=True)
+class IngestResult:
+    new: list[Item] = field(default_factory=list)
+    updated: list[Item] = field(default_factory=list)
+    seen: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {"new": len(self.new), "updated": len(self.updated), "seen": self.seen}
