@@ -85,6 +85,7 @@ class FeedState:
     gone: bool = False  # 410: stop polling
     alerted: bool = False  # admins were told it is failing
     seen_links: list[str] = field(default_factory=list)  # html sources: article URLs fetched
+    pending_links: list[str] = field(default_factory=list)  # html sources: found, not yet fetched
     boilerplate: list[str] = field(default_factory=list)  # html sources: learnt banner lines
 
 

@@ -1,0 +1,144 @@
+"""HTTP fetching for every source: conditional GET, timeouts, size cap, redirects.
+
+One `Fetcher` (one httpx.AsyncClient, shared connection pool) serves all feeds. Every failure is a
+`FetchError` with a short reason that the poller records in the feed's health.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot.config import FetchSettings
+
+
+class FetchError(Exception):
+    def __init__(self, reason: str, *, status: int | None = None, gone: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.gone = gone  # 410: the publisher says the feed will not come back
+
+
+@dataclass(slots=True)
+class FetchResult:
+    url: str  # final URL after redirects
+    status: int
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+    content_type: str = ""
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class Fetcher:
+    def __init__(
+        self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> None:
+        self.settings = settings
+        timeout = httpx.Timeout(
+            settings.timeout_seconds, connect=settings.connect_timeout_seconds
+        )
+        self.client = httpx.AsyncClient(
+            timeout=timeout,
+            follow_redirects=True,
+            max_redirects=settings.max_redirects,
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def fetch(
+        self, url: str, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        # read timeouts are per chunk: a server that drips one byte a second would never trip
+        # them, so the whole exchange also has a deadline.
+        deadline = self.settings.timeout_seconds * 2 + self.settings.connect_timeout_seconds
+        try:
+            async with asyncio.timeout(deadline):
+                return await self._fetch(url, headers)
+        except TimeoutError:
+            raise FetchError(f"timed out after {deadline:g} s") from None
+        except httpx.TooManyRedirects:
+            raise FetchError(f"more than {self.settings.max_redirects} redirects") from None
+        except httpx.TimeoutException:
+            raise FetchError("timed out") from None
+        except httpx.InvalidURL as exc:
+            raise FetchError(f"invalid URL ({exc})") from None
+        except httpx.DecodingError:
+            raise FetchError("response body could not be decoded (bad compression)") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(f"network error: {type(exc).__name__}: {exc}".rstrip(": ")) from None
+
+    async def _fetch(self, url: str, headers: dict[str, str]) -> FetchResult:
+        cap = self.settings.max_bytes
+        async with self.client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            if status == 304:
+                return FetchResult(str(response.url), 304, b"", response.headers.get("etag"),
+                                   response.headers.get("last-modified"))
+            if status >= 400:
+                gone = status == 410
+                raise FetchError(f"HTTP {status}", status=status, gone=gone)
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > cap:
+                raise FetchError(f"response too large ({int(declared)} bytes > {cap})")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():  # decompressed: caps gzip bombs too
+                size += len(chunk)
+                if size > cap:
+                    raise FetchError(f"response too large (over {cap} bytes)")
+                chunks.append(chunk)
+            return FetchResult(
+                url=str(response.url),
+                status=status,
+                body=b"".join(chunks),
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                content_type=response.headers.get("content-type", ""),
+            )
+
+
+async def url_refusal(url: str, allow_private: bool) -> str | None:
+    """Why an admin-supplied feed URL is refused, or None if it may be polled.
+
+    Only http(s); and unless the config allows it, no host that resolves to loopback,
+    private, link-local or otherwise non-public addresses (a bot must not be a proxy into the
+    network it runs in).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "only http:// and https:// feed URLs are accepted"
+    if not parts.hostname:
+        return "the URL has no host name"
+    if allow_private:
+        return None
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+            type=socket.SOCK_STREAM,
+        )
+    except (socket.gaierror, UnicodeError):
+        return f"the host {parts.hostname!r} could not be resolved"
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            return (f"{parts.hostname} resolves to a non-public address ({address}); "
+                    "set [fetch] allow_private = true to allow it")
+    return None

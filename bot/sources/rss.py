@@ -1,0 +1,156 @@
+"""RSS/Atom: feedparser on bytes we fetched ourselves -> normalised Items."""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import re
+import xml.sax
+from datetime import UTC, datetime, tzinfo
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import feedparser
+
+from bot.models import FeedSpec, Item
+from bot.sources.dates import find_local_date, parse_date
+from bot.sources.text import (
+    clean_text,
+    content_hash,
+    detect_language,
+    drop_leading_title,
+    html_to_text,
+    one_line,
+)
+
+
+class NotAFeed(Exception):
+    """The bytes are not an RSS or Atom feed."""
+
+
+_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|yclid|mc_\w+|_ga|ref)$", re.IGNORECASE)
+
+
+def normalise_url(url: str) -> str:
+    """One spelling per page: lower-case host, https, no fragment, no tracking parameters,
+    no trailing slash or agency-style trailing '_'."""
+    parts = urlsplit(url.strip())
+    if not parts.netloc:
+        return url.strip()
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
+    path = re.sub(r"/+", "/", parts.path or "/")
+    path = re.sub(r"_?/?$", "", path) or "/"
+    scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
+    return urlunsplit((scheme, parts.netloc.lower().removeprefix("www."), path, query, ""))
+
+
+def _looks_truncated(problem: xml.sax.SAXParseException) -> bool:
+    # undefined entities and the like are common and harmless; a cut-off document is not
+    return problem.getMessage() in ("no element found", "unclosed token", "unclosed CDATA section")
+
+
+def _struct_to_dt(value: object) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+def _entry_body(entry: feedparser.FeedParserDict) -> str:
+    contents = entry.get("content") or []
+    best = max((c.get("value", "") for c in contents), key=len, default="")
+    summary = entry.get("summary", "") or entry.get("description", "")
+    return best if len(best) >= len(summary) else summary
+
+
+def parse_feed(
+    body: bytes, spec: FeedSpec, tz: tzinfo, fetched_at: datetime | None = None
+) -> list[Item]:
+    """Every release in the feed exactly once, in the feed's order."""
+    fetched_at = fetched_at or datetime.now(UTC)
+    parsed = feedparser.parse(io.BytesIO(body))
+    is_feed = bool(parsed.get("version")) or bool(parsed.entries)
+    problem = parsed.get("bozo_exception")
+    if not is_feed:
+        hint = f" ({type(problem).__name__}: {problem})" if problem else ""
+        raise NotAFeed(f"not an RSS or Atom feed{hint}")
+    if isinstance(problem, xml.sax.SAXParseException) and _looks_truncated(problem):
+        # feedparser's loose parser would salvage a truncated download as a shorter feed;
+        # better to fail this poll loudly and read the whole feed on the next one.
+        raise NotAFeed(f"malformed XML ({problem.getMessage()} at line {problem.getLineNumber()})")
+    feed_language = (parsed.feed.get("language") or "").split("-")[0].lower()
+    items: list[Item] = []
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        item = _entry_to_item(entry, spec, tz, fetched_at, feed_language)
+        if item is None or item.id in seen:
+            continue
+        seen.add(item.id)
+        items.append(item)
+    return items
+
+
+def _entry_to_item(
+    entry: feedparser.FeedParserDict,
+    spec: FeedSpec,
+    tz: tzinfo,
+    fetched_at: datetime,
+    feed_language: str,
+) -> Item | None:
+    title = one_line(entry.get("title", ""))
+    link = (entry.get("link") or "").strip()
+    body = html_to_text(_entry_body(entry))
+    if not title and not body:
+        return None
+    if not title:
+        title = body.split("\n", 1)[0][:140]
+
+    published, estimated = None, False
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        if entry.get(key):
+            published = _struct_to_dt(entry[key])
+            if published:
+                break
+    if published is None:
+        for key in ("published", "updated", "created", "dc_date"):
+            if entry.get(key):
+                published = parse_date(entry[key], tz)
+                if published:
+                    break
+    body = drop_leading_title(body, title)
+    # a body that opens with its own local date line: use it, then drop it
+    first_line = body.split("\n", 1)[0]
+    found = find_local_date(first_line, tz) if len(first_line) < 60 else None
+    if found and len(found[1]) >= len(first_line) - 8:
+        published = published or found[0]
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+        body = drop_leading_title(body, title)
+    if published is None:
+        published, estimated = fetched_at, True
+    body = clean_text(body)
+
+    guid = (entry.get("id") or "").strip()
+    if guid:
+        item_id = guid
+    elif link:
+        item_id = normalise_url(link)
+    else:
+        digest = hashlib.sha1(f"{title}|{published.isoformat()}".encode()).hexdigest()[:16]
+        item_id = f"{spec.id}:{digest}"
+    language = (
+        spec.language
+        or (entry.get("language") or "").split("-")[0].lower()
+        or feed_language
+        or detect_language(f"{title}\n{body}")
+    )
+    return Item(
+        id=item_id,
+        feed_id=spec.id,
+        url=link,
+        title=title,
+        body=body,
+        published=published,
+        published_estimated=estimated,
+        language=language if language in ("en", "az", "ru") else detect_language(title + body),
+        content_hash=content_hash(title, body),
+    )

@@ -1,0 +1,541 @@
+"""TinyDB persistence: the one module that touches the database files.
+
+Layout of the data directory (why: the cost of a write must follow what changed, not the whole
+history, so hot mutable state and the append-mostly archive live in separate files):
+
+    newsbot.lock            held by the running process; a second one is refused
+    meta.json               schema version
+    feeds.json              per-feed validators and health; admin-added feeds
+    chats.json              chats and their subscriptions
+    cursors.json            per-chat delivery progress (compacted)
+    cursors.log             append-only journal of confirmed deliveries since the compaction
+    releases/YYYY-MM.json   the archive, one TinyDB file per month of publication
+    backups/NAME.N          rolling copies of each file as it was at the last good start
+
+Every TinyDB file is written atomically (temp file, fsync, rename, fsync of the directory), so a
+crash or a full disk leaves the previous version readable. Each file is parsed once and kept in
+memory (one process owns the directory), so reads cost no I/O.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from bisect import insort
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock, Timeout
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+
+from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item, Subscription
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(Exception):
+    """A storage problem with a message fit to show the operator as it is."""
+
+
+class StoreLocked(StoreError):
+    pass
+
+
+class StoreCorrupt(StoreError):
+    pass
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that a reader sees the old or the new file, never half."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _fsync_dir(path.parent)
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage: parsed once, kept in memory, every write atomic."""
+
+    def __init__(self, path: str | Path, **_: Any) -> None:
+        self.path = Path(path)
+        self._data: dict[str, Any] | None = None
+        self.bytes_written = 0
+
+    def read(self) -> dict[str, Any] | None:
+        if self._data is None:
+            try:
+                raw = self.path.read_bytes()
+            except FileNotFoundError:
+                return None
+            if not raw.strip():
+                raise StoreCorrupt(f"{self.path} is empty")
+            try:
+                data = json.loads(raw)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise StoreCorrupt(f"{self.path} is damaged ({exc})") from None
+            if not isinstance(data, dict):
+                raise StoreCorrupt(f"{self.path} is damaged (not a JSON object)")
+            self._data = data
+        return self._data
+
+    def write(self, data: dict[str, Any]) -> None:
+        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        atomic_write(self.path, raw)
+        self.bytes_written += len(raw)
+        self._data = data
+
+    def close(self) -> None:
+        pass
+
+
+# ---- (de)serialisation ------------------------------------------------------------------
+
+
+def _dt(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _parse_dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def item_to_doc(item: Item) -> dict[str, Any]:
+    doc = asdict(item)
+    for key in ("published", "first_seen", "updated_at"):
+        doc[key] = _dt(doc[key])
+    return doc
+
+
+def doc_to_item(doc: dict[str, Any]) -> Item:
+    data = dict(doc)
+    data.pop("revision", None)
+    for key in ("published", "first_seen", "updated_at"):
+        data[key] = _parse_dt(data.get(key))
+    return Item(**data)
+
+
+def chat_to_doc(chat: Chat) -> dict[str, Any]:
+    doc = asdict(chat)
+    doc["subscription"]["topics"] = sorted(chat.subscription.topics)
+    doc["subscription"]["keywords"] = sorted(chat.subscription.keywords)
+    doc["created_at"] = _dt(chat.created_at)
+    doc["key"] = chat.key
+    return doc
+
+
+def doc_to_chat(doc: dict[str, Any]) -> Chat:
+    data = dict(doc)
+    data.pop("key", None)
+    sub = data.pop("subscription", {}) or {}
+    data["created_at"] = _parse_dt(data.get("created_at"))
+    subscription = Subscription(
+        topics=set(sub.get("topics", [])),
+        keywords=set(sub.get("keywords", [])),
+        mode=sub.get("mode", "instant"),
+        digest_time=sub.get("digest_time", "09:00"),
+    )
+    return Chat(subscription=subscription, **data)
+
+
+def feed_state_to_doc(state: FeedState) -> dict[str, Any]:
+    doc = asdict(state)
+    for key in ("last_attempt", "last_success", "last_error_at"):
+        doc[key] = _dt(doc[key])
+    return doc
+
+
+def doc_to_feed_state(doc: dict[str, Any]) -> FeedState:
+    data = dict(doc)
+    for key in ("last_attempt", "last_success", "last_error_at"):
+        data[key] = _parse_dt(data.get(key))
+    return FeedState(**data)
+
+
+def _month(published: str) -> str:
+    return published[:7]  # "2024-05" from an ISO UTC timestamp
+
+
+# ---- the store ----------------------------------------------------------------------------
+
+
+class Store:
+    STATE_FILES = ("meta.json", "feeds.json", "chats.json", "cursors.json")
+
+    def __init__(self, path: str | Path, backups: int = 3) -> None:
+        self.path = Path(path)
+        self.backups = backups
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            (self.path / "releases").mkdir(exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the data directory {self.path}: {exc.strerror}")
+        self._lock = FileLock(str(self.path / "newsbot.lock"))
+        try:
+            self._lock.acquire(timeout=0)
+        except Timeout:
+            raise StoreLocked(
+                f"another newsbot process is using {self.path}; stop it first, or give this "
+                "one its own [storage] path"
+            ) from None
+        try:
+            self._open()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    # -- opening ------------------------------------------------------------------------
+
+    def _db(self, path: Path) -> TinyDB:
+        db = TinyDB(path, storage=AtomicJSONStorage)
+        try:
+            db.storage.read()  # type: ignore[attr-defined]
+        except StoreCorrupt as exc:
+            backup = self._latest_backup(path)
+            hint = (f"restore it with: cp {backup} {path}" if backup
+                    else "no backup exists; move it aside to start that part empty")
+            raise StoreCorrupt(f"{exc}; refusing to start. {hint}") from None
+        return db
+
+    def _latest_backup(self, path: Path) -> Path | None:
+        rel = path.relative_to(self.path)
+        for n in range(1, self.backups + 1):
+            candidate = self.path / "backups" / f"{str(rel).replace('/', '_')}.{n}"
+            if candidate.exists():
+                return candidate
+        return None
+
+    def _open(self) -> None:
+        self.meta = self._db(self.path / "meta.json")
+        meta = self.meta.table("meta").get(doc_id=1)
+        if meta is None:
+            self.meta.table("meta").insert({"schema": SCHEMA_VERSION,
+                                            "created": datetime.now(UTC).isoformat()})
+        elif meta.get("schema") != SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: data schema {meta.get('schema')} is not the {SCHEMA_VERSION} this "
+                "version understands; use the matching newsbot version"
+            )
+        self.feeds_db = self._db(self.path / "feeds.json")
+        self.chats_db = self._db(self.path / "chats.json")
+        self.cursors_db = self._db(self.path / "cursors.json")
+        self._shards: dict[str, TinyDB] = {}
+        self._where: dict[str, tuple[str, int]] = {}  # item id -> (month, doc id)
+        self._by_seq: dict[int, str] = {}
+        self._by_date: list[tuple[str, int, str]] = []  # (published ISO UTC, seq, id), sorted
+        self.max_seq = 0
+        for shard_path in sorted((self.path / "releases").glob("*.json")):
+            month = shard_path.stem
+            db = self._db(shard_path)
+            self._shards[month] = db
+            for doc_id, doc in db.storage.read().get("_default", {}).items():  # type: ignore
+                self._index_doc(month, int(doc_id), doc)
+        self._by_date.sort()
+        self._cursors: dict[str, int] = dict(self.cursors_db.table("cursors").get(doc_id=1) or {})
+        self._replay_journal()
+        self._journal = open(self.path / "cursors.log", "a", encoding="utf-8")  # noqa: SIM115
+        self._backup()
+
+    def _index_doc(self, month: str, doc_id: int, doc: dict[str, Any], loading: bool = True) -> None:
+        self._where[doc["id"]] = (month, doc_id)
+        self._by_seq[doc["seq"]] = doc["id"]
+        entry = (doc["published"], doc["seq"], doc["id"])
+        if loading:
+            self._by_date.append(entry)  # sorted once when everything is loaded
+        else:
+            insort(self._by_date, entry)
+        self.max_seq = max(self.max_seq, doc["seq"])
+
+    def _replay_journal(self) -> None:
+        journal = self.path / "cursors.log"
+        if not journal.exists():
+            return
+        with open(journal, encoding="utf-8") as handle:
+            for line in handle:
+                key, _, seq = line.rstrip("\n").rpartition("\t")
+                if key and seq.isdigit():  # a line cut by a crash is simply ignored
+                    self._cursors[key] = max(self._cursors.get(key, 0), int(seq))
+        self._compact_cursors()
+
+    def _compact_cursors(self) -> None:
+        table = self.cursors_db.table("cursors")
+        if table.get(doc_id=1) is None:
+            table.insert(dict(self._cursors))
+        else:
+            table.update(dict(self._cursors), doc_ids=[1])
+        atomic_write(self.path / "cursors.log", b"")
+
+    def _backup(self) -> None:
+        if not self.backups:
+            return
+        folder = self.path / "backups"
+        folder.mkdir(exist_ok=True)
+        files = [self.path / name for name in self.STATE_FILES]
+        files += sorted((self.path / "releases").glob("*.json"))
+        for path in files:
+            if not path.exists():
+                continue
+            name = str(path.relative_to(self.path)).replace("/", "_")
+            newest = folder / f"{name}.1"
+            if newest.exists() and newest.stat().st_size == path.stat().st_size and (
+                newest.stat().st_mtime >= path.stat().st_mtime
+            ):
+                continue  # unchanged since the last backup
+            for n in range(self.backups, 1, -1):
+                older = folder / f"{name}.{n - 1}"
+                if older.exists():
+                    os.replace(older, folder / f"{name}.{n}")
+            shutil.copy2(path, newest)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.flush_cursors()
+            self._journal.close()
+        with contextlib.suppress(Exception):
+            self._compact_cursors()
+        self._lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- releases ---------------------------------------------------------------------------
+
+    def _shard(self, month: str) -> TinyDB:
+        db = self._shards.get(month)
+        if db is None:
+            db = self._shards[month] = self._db(self.path / "releases" / f"{month}.json")
+        return db
+
+    def _doc(self, item_id: str) -> dict[str, Any] | None:
+        where = self._where.get(item_id)
+        if where is None:
+            return None
+        month, doc_id = where
+        return self._shards[month].storage.read()["_default"][str(doc_id)]  # type: ignore
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._where
+
+    def get_item(self, item_id: str) -> Item | None:
+        doc = self._doc(item_id)
+        return doc_to_item(doc) if doc else None
+
+    def count_items(self) -> int:
+        return len(self._where)
+
+    def iter_items(self) -> Iterator[Item]:
+        for _, _, item_id in self._by_date:
+            doc = self._doc(item_id)
+            if doc:
+                yield doc_to_item(doc)
+
+    def ingest(
+        self, items: Iterable[Item], *, notify: bool = True, now: datetime | None = None
+    ) -> IngestResult:
+        """Store what is new, record what changed, count what was already there.
+
+        New releases get the next sequence numbers in publication order, so delivery (which
+        follows sequence numbers) sends them oldest first. One write per month touched.
+        """
+        now = now or datetime.now(UTC)
+        result = IngestResult()
+        fresh: dict[str, Item] = {}
+        for item in items:
+            known = self._doc(item.id)
+            if known is None:
+                if item.id not in fresh:
+                    fresh[item.id] = item
+                else:
+                    result.seen += 1
+            elif known.get("content_hash") != item.content_hash:
+                result.updated.append(item)
+            else:
+                result.seen += 1
+        writes: dict[str, list[tuple[int | None, dict[str, Any]]]] = {}
+        for item in sorted(fresh.values(), key=lambda i: (i.published, i.id)):
+            self.max_seq += 1
+            item.seq = self.max_seq
+            item.notify = notify
+            item.first_seen = now
+            doc = item_to_doc(item)
+            writes.setdefault(_month(doc["published"]), []).append((None, doc))
+            result.new.append(item)
+        for item in result.updated:
+            month, doc_id = self._where[item.id]
+            old = self._doc(item.id) or {}
+            item.seq, item.notify = old["seq"], old["notify"]
+            item.first_seen = _parse_dt(old.get("first_seen"))
+            item.updated_at = now
+            if not item.topics:
+                item.topics, item.reasons = old.get("topics", []), old.get("reasons", {})
+            doc = item_to_doc(item) | {"revision": old.get("revision", 1) + 1}
+            writes.setdefault(month, []).append((doc_id, doc))
+        for month, docs in writes.items():
+            self._write_shard(month, docs)
+        return result
+
+    def _write_shard(self, month: str, docs: list[tuple[int | None, dict[str, Any]]]) -> None:
+        db = self._shard(month)
+        data = db.storage.read() or {}  # type: ignore[attr-defined]
+        table = dict(data.get("_default", {}))
+        next_id = max((int(k) for k in table), default=0) + 1
+        placed: list[tuple[int, dict[str, Any]]] = []
+        for doc_id, doc in docs:
+            if doc_id is None:
+                doc_id, next_id = next_id, next_id + 1
+            table[str(doc_id)] = doc
+            placed.append((doc_id, doc))
+        db.storage.write({**data, "_default": table})  # type: ignore[attr-defined]
+        db.clear_cache()
+        for doc_id, doc in placed:
+            if doc["id"] not in self._where:
+                self._index_doc(month, doc_id, doc, loading=False)
+
+    def set_topics(self, changes: dict[str, tuple[list[str], dict[str, list[str]]]]) -> int:
+        """Apply new topics to stored releases (reclassify); one write per month touched."""
+        writes: dict[str, list[tuple[int | None, dict[str, Any]]]] = {}
+        for item_id, (topics, reasons) in changes.items():
+            doc = self._doc(item_id)
+            if doc is None or (doc.get("topics") == topics and doc.get("reasons") == reasons):
+                continue
+            month, doc_id = self._where[item_id]
+            writes.setdefault(month, []).append(
+                (doc_id, doc | {"topics": topics, "reasons": reasons}))
+        for month, docs in writes.items():
+            self._write_shard(month, docs)
+        return sum(len(d) for d in writes.values())
+
+    def latest(
+        self,
+        limit: int = 5,
+        offset: int = 0,
+        topic: str | None = None,
+        feed_id: str | None = None,
+    ) -> list[Item]:
+        """Newest first by publication date."""
+        out: list[Item] = []
+        skipped = 0
+        for _, _, item_id in reversed(self._by_date):
+            doc = self._doc(item_id)
+            if doc is None:
+                continue
+            if topic and topic not in doc.get("topics", ()):
+                continue
+            if feed_id and doc.get("feed_id") != feed_id:
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            out.append(doc_to_item(doc))
+            if len(out) >= limit:
+                break
+        return out
+
+    def items_after(self, seq: int, limit: int = 1000) -> list[Item]:
+        """Releases stored after `seq`, in sequence order (what delivery has not looked at)."""
+        out = []
+        for n in range(seq + 1, self.max_seq + 1):
+            item_id = self._by_seq.get(n)
+            if item_id is not None and (doc := self._doc(item_id)) is not None:
+                out.append(doc_to_item(doc))
+                if len(out) >= limit:
+                    break
+        return out
+
+    def release_bytes_written(self) -> int:
+        return sum(db.storage.bytes_written for db in self._shards.values())  # type: ignore
+
+    # -- feeds --------------------------------------------------------------------------------
+
+    def feed_state(self, feed_id: str) -> FeedState:
+        doc = self.feeds_db.table("state").get(Query().feed_id == feed_id)
+        return doc_to_feed_state(doc) if doc else FeedState(feed_id=feed_id)
+
+    def feed_states(self) -> dict[str, FeedState]:
+        return {d["feed_id"]: doc_to_feed_state(d) for d in self.feeds_db.table("state").all()}
+
+    def save_feed_state(self, state: FeedState) -> None:
+        self.feeds_db.table("state").upsert(feed_state_to_doc(state),
+                                            Query().feed_id == state.feed_id)
+
+    def admin_feeds(self) -> list[FeedSpec]:
+        return [FeedSpec(**doc) for doc in self.feeds_db.table("added").all()]
+
+    def add_admin_feed(self, spec: FeedSpec) -> None:
+        spec.origin = "admin"
+        self.feeds_db.table("added").upsert(asdict(spec), Query().id == spec.id)
+
+    def remove_admin_feed(self, feed_id: str) -> bool:
+        removed = self.feeds_db.table("added").remove(Query().id == feed_id)
+        self.feeds_db.table("state").remove(Query().feed_id == feed_id)
+        return bool(removed)
+
+    # -- chats ----------------------------------------------------------------------------------
+
+    def get_chat(self, key: str) -> Chat | None:
+        doc = self.chats_db.table("chats").get(Query().key == key)
+        return doc_to_chat(doc) if doc else None
+
+    def chats(self, platform: str | None = None) -> list[Chat]:
+        docs = self.chats_db.table("chats").all()
+        return [doc_to_chat(d) for d in docs if platform is None or d["platform"] == platform]
+
+    def save_chat(self, chat: Chat) -> None:
+        self.chats_db.table("chats").upsert(chat_to_doc(chat), Query().key == chat.key)
+
+    def save_chats(self, chats: Iterable[Chat]) -> None:
+        """Many chats in one write (bulk set-up, benchmarks)."""
+        table = self.chats_db.table("chats")
+        chats = list(chats)
+        keys = {c.key for c in chats}
+        table.remove(Query().key.one_of(list(keys)))
+        table.insert_multiple(chat_to_doc(c) for c in chats)
+
+    def move_chat(self, old_key: str, new_chat: Chat) -> None:
+        """A Telegram group became a supergroup: same settings and progress, new id."""
+        self.chats_db.table("chats").remove(Query().key == old_key)
+        self.save_chat(new_chat)
+        if old_key in self._cursors:
+            self.record_delivered(new_chat.key, self._cursors[old_key])
+
+    # -- delivery progress ---------------------------------------------------------------------
+
+    def cursor(self, key: str) -> int:
+        return self._cursors.get(key, 0)
+
+    def record_delivered(self, key: str, seq: int) -> None:
+        """Note that `key` has everything up to `seq`. Durable after `flush_cursors()`."""
+        if seq <= self._cursors.get(key, 0):
+            return
+        self._cursors[key] = seq
+        self._journal.write(f"{key}\t{seq}\n")
+
+    def flush_cursors(self) -> None:
+        self._journal.flush()
+        os.fsync(self._journal.fileno())
