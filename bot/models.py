@@ -222,7 +222,7 @@ class Command:
     is_bot_admin: bool = False
     language: str = "en"
     raw_args: str = ""  # the text after the command, as typed
-    page: int = 0  # for paged results ("More" buttons)
+    via_button: bool = False  # came from a tapped button: the reply may edit that message
 
     @property
     def chat_key(self) -> str:
