@@ -185,9 +185,19 @@ def _month(published: str) -> str:
 class Store:
     STATE_FILES = ("meta.json", "feeds.json", "chats.json", "cursors.json")
 
-    def __init__(self, path: str | Path, backups: int = 3) -> None:
+    def __init__(self, path: str | Path, backups: int = 3, read_only: bool = False) -> None:
+        """`read_only` opens without the lock (for `newsbot search` beside a running bot):
+        safe because every write is an atomic rename; such a Store must not be written."""
         self.path = Path(path)
         self.backups = backups
+        self.read_only = read_only
+        if read_only:
+            if not (self.path / "meta.json").exists():
+                raise StoreError(f"no newsbot data in {self.path}; run `newsbot ingest` or "
+                                 "`newsbot run` with this config first")
+            self._lock = None
+            self._open()
+            return
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             (self.path / "releases").mkdir(exist_ok=True)
@@ -231,16 +241,18 @@ class Store:
     def _open(self) -> None:
         self.meta = self._db(self.path / "meta.json")
         meta = self.meta.table("meta").get(doc_id=1)
-        if meta is None:
+        if meta is None and not self.read_only:
             self.meta.table("meta").insert({"schema": SCHEMA_VERSION,
                                             "created": datetime.now(UTC).isoformat()})
-        elif meta.get("schema") != SCHEMA_VERSION:
+        elif meta is not None and meta.get("schema") != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: data schema {meta.get('schema')} is not the {SCHEMA_VERSION} this "
                 "version understands; use the matching newsbot version"
             )
         self.feeds_db = self._db(self.path / "feeds.json")
         self.chats_db = self._db(self.path / "chats.json")
+        self._chat_ids: dict[str, int] | None = None
+        self.chats_version = 0
         self.cursors_db = self._db(self.path / "cursors.json")
         self._shards: dict[str, TinyDB] = {}
         self._where: dict[str, tuple[str, int]] = {}  # item id -> (month, doc id)
@@ -255,6 +267,8 @@ class Store:
                 self._index_doc(month, int(doc_id), doc)
         self._by_date.sort()
         self._cursors: dict[str, int] = dict(self.cursors_db.table("cursors").get(doc_id=1) or {})
+        if self.read_only:
+            return
         self._replay_journal()
         self._journal = open(self.path / "cursors.log", "a", encoding="utf-8")  # noqa: SIM115
         self._backup()
@@ -311,6 +325,8 @@ class Store:
             shutil.copy2(path, newest)
 
     def close(self) -> None:
+        if self._lock is None:
+            return
         with contextlib.suppress(Exception):
             self.flush_cursors()
             self._journal.close()
@@ -345,6 +361,10 @@ class Store:
     def get_item(self, item_id: str) -> Item | None:
         doc = self._doc(item_id)
         return doc_to_item(doc) if doc else None
+
+    def content_hash(self, item_id: str) -> str | None:
+        doc = self._doc(item_id)
+        return doc.get("content_hash") if doc else None
 
     def count_items(self) -> int:
         return len(self._where)
@@ -381,7 +401,7 @@ class Store:
         for item in sorted(fresh.values(), key=lambda i: (i.published, i.id)):
             self.max_seq += 1
             item.seq = self.max_seq
-            item.notify = notify
+            item.notify = notify and item.notify
             item.first_seen = now
             doc = item_to_doc(item)
             writes.setdefault(_month(doc["published"]), []).append((None, doc))
@@ -498,8 +518,14 @@ class Store:
 
     # -- chats ----------------------------------------------------------------------------------
 
+    def _chat_doc_id(self, key: str) -> int | None:
+        if self._chat_ids is None:
+            self._chat_ids = {d["key"]: d.doc_id for d in self.chats_db.table("chats").all()}
+        return self._chat_ids.get(key)
+
     def get_chat(self, key: str) -> Chat | None:
-        doc = self.chats_db.table("chats").get(Query().key == key)
+        doc_id = self._chat_doc_id(key)
+        doc = self.chats_db.table("chats").get(doc_id=doc_id) if doc_id else None
         return doc_to_chat(doc) if doc else None
 
     def chats(self, platform: str | None = None) -> list[Chat]:
@@ -507,19 +533,29 @@ class Store:
         return [doc_to_chat(d) for d in docs if platform is None or d["platform"] == platform]
 
     def save_chat(self, chat: Chat) -> None:
-        self.chats_db.table("chats").upsert(chat_to_doc(chat), Query().key == chat.key)
+        table = self.chats_db.table("chats")
+        doc_id = self._chat_doc_id(chat.key)
+        if doc_id is None:
+            self._chat_ids[chat.key] = table.insert(chat_to_doc(chat))  # type: ignore[index]
+        else:
+            table.update(chat_to_doc(chat), doc_ids=[doc_id])
+        self.chats_version += 1
 
     def save_chats(self, chats: Iterable[Chat]) -> None:
         """Many chats in one write (bulk set-up, benchmarks)."""
         table = self.chats_db.table("chats")
         chats = list(chats)
-        keys = {c.key for c in chats}
-        table.remove(Query().key.one_of(list(keys)))
+        table.remove(Query().key.one_of([c.key for c in chats]))
         table.insert_multiple(chat_to_doc(c) for c in chats)
+        self._chat_ids = None
+        self.chats_version += 1
 
     def move_chat(self, old_key: str, new_chat: Chat) -> None:
         """A Telegram group became a supergroup: same settings and progress, new id."""
-        self.chats_db.table("chats").remove(Query().key == old_key)
+        doc_id = self._chat_doc_id(old_key)
+        if doc_id is not None:
+            self.chats_db.table("chats").remove(doc_ids=[doc_id])
+            self._chat_ids.pop(old_key, None)  # type: ignore[union-attr]
         self.save_chat(new_chat)
         if old_key in self._cursors:
             self.record_delivered(new_chat.key, self._cursors[old_key])

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, tzinfo
 
 from bot.models import FeedSpec, FeedState, Item
-from bot.sources.fetch import FetchError, Fetcher
+from bot.sources.fetch import Fetcher, FetchError
 from bot.sources.rss import NotAFeed, parse_feed
 
 __all__ = ["FetchError", "Fetcher", "NotAFeed", "poll_source"]

@@ -1,0 +1,151 @@
+"""Builds everything from the settings and runs it: lifecycle and signals."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.classify import Classifier
+from bot.config import Settings
+from bot.delivery import Delivery
+from bot.models import FeedSpec, FeedState, Item, Reply, Span, utcnow
+from bot.platforms.base import ChatAdapter, Transport
+from bot.poller import Poller
+from bot.search import SearchIndex
+from bot.sources import Fetcher
+from bot.store import Store
+from handlers.deps import Deps
+
+log = logging.getLogger("newsbot.app")
+
+
+class App:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], datetime] = utcnow,
+        fetcher: Fetcher | None = None,
+    ) -> None:
+        started = time.monotonic()
+        self.settings = settings
+        self.clock = clock
+        self.store = Store(settings.storage.path, backups=settings.storage.backups)
+        self.classifier = Classifier(settings.topics)
+        self.index = SearchIndex(get_item=self.store.get_item)
+        self.index.add_many(self.store.iter_items())
+        self.fetcher = fetcher or Fetcher(settings.fetch)
+        self.adapters: dict[str, ChatAdapter] = {}
+        self.transports: dict[str, Transport] = {}
+        self.poller = Poller(
+            self.store, self.fetcher, self.classifier, self.index, settings.feeds,
+            settings.fetch, settings.tz, on_new=self._on_new, on_health=self._on_health,
+            clock=clock,
+        )
+        self.deps = Deps(store=self.store, index=self.index, classifier=self.classifier,
+                         settings=settings, clock=clock, feeds=self.poller)
+        self.delivery: Delivery | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+        log.info("event=store_loaded releases=%d chats=%d seconds=%.2f",
+                 self.store.count_items(), len(self.store.chats()), time.monotonic() - started)
+
+    def topic_label(self, topic_id: str) -> str:
+        topic = self.classifier.topic(topic_id)
+        return topic.name if topic else topic_id
+
+    def add_adapter(self, name: str, adapter: ChatAdapter) -> None:
+        self.adapters[name] = adapter
+        self.transports[name] = adapter.transport
+
+    def _on_new(self, items: list[Item]) -> None:
+        if self.delivery:
+            self.delivery.wake()
+
+    async def _on_health(self, spec: FeedSpec, state: FeedState, what: str) -> None:
+        if what == "recovered":
+            text = f"Feed '{spec.id}' is working again."
+        elif what == "gone":
+            text = (f"Feed '{spec.id}' answered 410 Gone: it is no longer polled. "
+                    "Remove it or fix its URL.")
+        else:
+            text = (f"Feed '{spec.id}' has failed {state.consecutive_failures} times in a row; "
+                    f"last error: {state.last_error}. See /feeds.")
+        for name, adapter in self.adapters.items():
+            try:
+                await adapter.alert_admins(Reply(paragraphs=[[Span(text)]], ephemeral=False))
+            except Exception:
+                log.exception("event=admin_alert_failed platform=%s", name)
+
+    def build_platforms(self) -> None:
+        """Start the platforms whose secrets are present; say which are off and why."""
+        tg, sl = self.settings.telegram, self.settings.slack
+        if tg.enabled:
+            from bot.platforms.telegram_adapter import TelegramAdapter
+
+            self.add_adapter("telegram", TelegramAdapter(self.settings, self.deps))
+        else:
+            why = "no [telegram] section" if not tg.enabled_in_config else \
+                "TELEGRAM_BOT_TOKEN is not set"
+            log.info("event=platform_off platform=telegram reason=%r", why)
+        if sl.enabled:
+            from bot.platforms.slack_adapter import SlackAdapter
+
+            self.add_adapter("slack", SlackAdapter(self.settings, self.deps))
+        else:
+            why = "no [slack] section" if not sl.enabled_in_config else \
+                f"{', '.join(sl.missing_secrets)} not set"
+            log.info("event=platform_off platform=slack reason=%r", why)
+
+    async def start(self) -> None:
+        self.delivery = Delivery(self.store, self.transports, self.settings.tz,
+                                 self.topic_label, clock=self.clock)
+        self.deps.stats = {}
+        for name, adapter in self.adapters.items():
+            await adapter.start()
+            log.info("event=platform_on platform=%s", name)
+        self._tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
+        self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
+        if self.settings.server.port:
+            from bot.ops_server import start_ops_server
+
+            self._ops = await start_ops_server(self)
+
+    async def stop(self) -> None:
+        """Finish the message in flight, save, close: well within 5 s."""
+        for task in self._tasks:
+            if task.get_name() == "poller":
+                task.cancel()
+        if self.delivery:
+            await self.delivery.stop(grace=3.0)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        for adapter in self.adapters.values():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(adapter.stop(), timeout=2.0)
+        if getattr(self, "_ops", None):
+            await self._ops.cleanup()
+        await self.fetcher.aclose()
+        self.store.close()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def run_until_stopped(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, self.request_stop)
+        await self.start()
+        try:
+            await self._stop.wait()
+        finally:
+            log.info("event=stopping")
+            await self.stop()

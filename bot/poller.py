@@ -1,0 +1,221 @@
+"""Per-feed schedule, backoff and health; the ingest pipeline (classify, store, index)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+
+from bot.classify import Classifier
+from bot.config import FetchSettings
+from bot.models import FeedSpec, FeedState, IngestResult, Item, utcnow
+from bot.search import SearchIndex
+from bot.sources import Fetcher, FetchError, NotAFeed, poll_source
+from bot.store import Store
+
+log = logging.getLogger("newsbot.poller")
+
+# a release first seen now but published longer ago than this is archived, not pushed: a feed
+# that suddenly re-lists its history must not flood anyone
+STALE_AFTER = timedelta(days=3)
+
+
+def classify_items(classifier: Classifier, items: list[Item]) -> None:
+    for item in items:
+        matches = classifier.classify(item.title, item.body, item.language)
+        item.topics = [m.topic_id for m in matches]
+        item.reasons = {m.topic_id: m.reasons for m in matches}
+
+
+def ingest_items(
+    store: Store,
+    classifier: Classifier,
+    index: SearchIndex | None,
+    items: list[Item],
+    *,
+    notify: bool,
+    now: datetime,
+) -> IngestResult:
+    """Classify, store and index; the same path for polls and `newsbot ingest`."""
+    # classify only what is new or changed: the store knows each id's content hash
+    changed = [i for i in items if store.content_hash(i.id) != i.content_hash]
+    classify_items(classifier, changed)
+    for item in changed:
+        if notify and not item.published_estimated and now - item.published > STALE_AFTER:
+            item.notify = False
+    result = store.ingest(changed, notify=notify, now=now)
+    result.seen += len(items) - len(changed)
+    if index is not None:
+        for item in (*result.new, *result.updated):
+            index.add(item)
+    return result
+
+
+@dataclass
+class PollReport:
+    feed_id: str
+    ok: bool
+    result: IngestResult = field(default_factory=IngestResult)
+    error: str | None = None
+    not_modified: bool = False
+
+
+HealthHook = Callable[[FeedSpec, FeedState, str], Awaitable[None]]
+
+
+class Poller:
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        classifier: Classifier,
+        index: SearchIndex | None,
+        feeds: list[FeedSpec],
+        settings: FetchSettings,
+        tz: tzinfo,
+        on_new: Callable[[list[Item]], None] = lambda items: None,
+        on_health: HealthHook | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store, self.fetcher, self.classifier, self.index = store, fetcher, classifier, index
+        self.settings, self.tz, self.clock = settings, tz, clock
+        self.on_new, self.on_health = on_new, on_health
+        self._feeds: dict[str, FeedSpec] = {f.id: f for f in feeds}
+        for spec in store.admin_feeds():
+            self._feeds.setdefault(spec.id, spec)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self.polls = 0
+        self.failures = 0
+        self.first_poll_done = asyncio.Event()
+
+    # -- the admin's view (handlers.deps.FeedControl) ---------------------------------------
+
+    def feed_specs(self) -> list[FeedSpec]:
+        return list(self._feeds.values())
+
+    def health(self) -> dict[str, FeedState]:
+        return {fid: self.store.feed_state(fid) for fid in self._feeds}
+
+    async def add_feed(self, spec: FeedSpec) -> None:
+        self.store.add_admin_feed(spec)
+        self._feeds[spec.id] = spec
+        if self._tasks:  # running: start its schedule now
+            self._tasks[spec.id] = asyncio.create_task(self._loop(spec))
+
+    async def remove_feed(self, feed_id: str) -> bool:
+        spec = self._feeds.get(feed_id)
+        if spec is None or spec.origin != "admin":
+            return False
+        self.store.remove_admin_feed(feed_id)
+        del self._feeds[feed_id]
+        task = self._tasks.pop(feed_id, None)
+        if task:
+            task.cancel()
+        return True
+
+    # -- polling ------------------------------------------------------------------------------
+
+    async def poll_feed(self, spec: FeedSpec) -> PollReport:
+        lock = self._locks.setdefault(spec.id, asyncio.Lock())
+        async with lock:
+            return await self._poll(spec)
+
+    async def _poll(self, spec: FeedSpec) -> PollReport:
+        state = self.store.feed_state(spec.id)
+        now = self.clock()
+        state.last_attempt = now
+        state.total_polls += 1
+        self.polls += 1
+        try:
+            items = await poll_source(spec, state, self.fetcher, self.tz, now, self.store.has_item)
+        except (FetchError, NotAFeed) as exc:
+            return await self._failed(spec, state, str(exc), gone=getattr(exc, "gone", False))
+        except Exception as exc:  # a parser bug on one feed must not stop the others
+            log.exception("event=poll_crash feed=%s", spec.id)
+            return await self._failed(spec, state, f"internal error: {type(exc).__name__}")
+        notify = state.initialised
+        result = ingest_items(self.store, self.classifier, self.index, items,
+                              notify=notify, now=now)
+        recovered = state.alerted
+        state.last_success = now
+        state.consecutive_failures = 0
+        state.items_seen += len(result.new)
+        if not state.pending_links:
+            state.initialised = True
+        state.alerted = False
+        self.store.save_feed_state(state)
+        log.info("event=poll feed=%s new=%d updated=%d seen=%d backlog=%s", spec.id,
+                 len(result.new), len(result.updated), result.seen, not notify)
+        if recovered and self.on_health:
+            await self.on_health(spec, state, "recovered")
+        pushed = [i for i in result.new if i.notify]
+        if pushed:
+            self.on_new(pushed)
+        return PollReport(spec.id, True, result, not_modified=not items)
+
+    async def _failed(self, spec: FeedSpec, state: FeedState, error: str,
+                      gone: bool = False) -> PollReport:
+        self.failures += 1
+        state.last_error = error
+        state.last_error_at = state.last_attempt
+        state.consecutive_failures += 1
+        state.total_failures += 1
+        state.gone = gone
+        alert = None
+        if gone:
+            alert = "gone"
+        elif (state.consecutive_failures >= self.settings.alert_after_failures
+              and not state.alerted):
+            alert = "failing"
+        if alert:
+            state.alerted = True
+        self.store.save_feed_state(state)
+        log.warning("event=poll_failed feed=%s failures=%d error=%s", spec.id,
+                    state.consecutive_failures, error)
+        if alert and self.on_health:
+            await self.on_health(spec, state, alert)
+        return PollReport(spec.id, False, error=error)
+
+    async def poll_all(self) -> list[PollReport]:
+        """One pass over every feed, concurrently; one failing feed never stops the others."""
+        specs = [s for s in self._feeds.values() if not self.store.feed_state(s.id).gone]
+        return list(await asyncio.gather(*(self.poll_feed(s) for s in specs)))
+
+    def next_delay(self, spec: FeedSpec, state: FeedState) -> float:
+        base = float(spec.interval_seconds)
+        if state.consecutive_failures:
+            base = min(base * 2 ** min(state.consecutive_failures, 16),
+                       max(base, float(self.settings.max_backoff_seconds)))
+        jitter = base * self.settings.jitter
+        return max(1.0, base + random.uniform(-jitter, jitter))
+
+    async def _loop(self, spec: FeedSpec) -> None:
+        while True:
+            report = await self.poll_feed(spec)
+            state = self.store.feed_state(spec.id)
+            if not report.ok and state.gone:
+                log.warning("event=feed_gone feed=%s: no longer polled", spec.id)
+                return
+            await asyncio.sleep(self.next_delay(spec, state))
+
+    async def run(self) -> None:
+        """Poll every feed on its own schedule until cancelled."""
+        await self.poll_all()
+        self.first_poll_done.set()
+
+        async def delayed(spec: FeedSpec) -> None:
+            await asyncio.sleep(self.next_delay(spec, self.store.feed_state(spec.id)))
+            await self._loop(spec)
+
+        for spec in self._feeds.values():
+            if not self.store.feed_state(spec.id).gone:
+                self._tasks[spec.id] = asyncio.create_task(delayed(spec))
+        try:
+            await asyncio.gather(*self._tasks.values())
+        finally:
+            for task in self._tasks.values():
+                task.cancel()
