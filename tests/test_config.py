@@ -1,0 +1,83 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings, parse_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_example_config_is_valid_and_watches_the_customs_committee() -> None:
+    settings = load_settings(ROOT / "config.example.toml", env={})
+    assert {f.language for f in settings.feeds} == {"en", "az", "ru"}
+    assert all("customs.gov.az" in f.url for f in settings.feeds)
+    assert not settings.telegram.enabled and not settings.slack.enabled
+
+
+def test_defaults_without_sections() -> None:
+    settings = parse_settings({}, env={})
+    assert settings.feeds == [] and settings.fetch.max_bytes == 10 * 1024 * 1024
+    assert settings.fetch.max_redirects == 5 and settings.topics is None
+
+
+def test_interval_error_names_key_and_value() -> None:
+    with pytest.raises(ConfigError) as err:
+        parse_settings({"feeds": [{"id": "a", "url": "https://x.org/f",
+                                   "interval_seconds": "soon"}]}, "cfg.toml", env={})
+    assert str(err.value) == (
+        "cfg.toml: feeds[0].interval_seconds: expected a positive integer, got 'soon'")
+
+
+def test_interval_of_one_second_is_accepted() -> None:
+    s = parse_settings({"feeds": [{"id": "a", "url": "https://x.org/f", "interval_seconds": 1}]},
+                       env={})
+    assert s.feeds[0].interval_seconds == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        ({"feeds": [{"id": "a"}]}, "feeds[0].url: expected an http(s) URL"),
+        ({"feeds": [{"id": "a", "url": "https://x/f"}, {"id": "a", "url": "https://y/f"}]},
+         "feeds[1].id: 'a' is used twice"),
+        ({"feeds": [{"id": "a", "url": "https://x/f", "type": "html"}]}, "feeds[0].link_pattern"),
+        ({"feeds": [{"id": "a", "url": "https://x/f", "type": "html", "link_pattern": "("}]},
+         "valid regular expression"),
+        ({"slack": {"mode": "carrier-pigeon"}}, "slack.mode: expected 'socket' or 'http'"),
+        ({"storage": {"pathh": "x"}}, "storage.pathh: unknown key"),
+        ({"timezone": "Mars/Olympus"}, "timezone: expected an IANA time zone"),
+        ({"telegram": {"admins": "123"}}, "telegram.admins: expected a list"),
+    ],
+)
+def test_errors_name_the_key(data: dict, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=None) as err:
+        parse_settings(data, "c.toml", env={})
+    assert fragment in str(err.value)
+    assert str(err.value).startswith("c.toml: ")
+
+
+def test_secrets_come_from_the_environment_only() -> None:
+    data = {"telegram": {}, "slack": {"mode": "socket"}}
+    off = parse_settings(data, env={})
+    assert not off.telegram.enabled and off.slack.missing_secrets == [
+        "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"]
+    on = parse_settings(data, env={"TELEGRAM_BOT_TOKEN": "123:abc", "SLACK_BOT_TOKEN": "xoxb-1",
+                                   "SLACK_APP_TOKEN": "xapp-1"})
+    assert on.telegram.enabled and on.slack.enabled
+    with pytest.raises(ConfigError, match="telegram.token: unknown key"):
+        parse_settings({"telegram": {"token": "123:abc"}}, env={})
+
+
+def test_missing_and_broken_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_settings(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[feeds\nid=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad)
+
+
+def test_storage_path_is_relative_to_the_config(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[storage]\npath = "data"\n')
+    assert load_settings(cfg, env={}).storage.path == tmp_path / "data"

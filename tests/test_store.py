@@ -1,0 +1,151 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.models import Chat, FeedState, Item, Subscription
+from bot.store import Store, StoreCorrupt, StoreLocked
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_item(n: int, text: str = "body", month: int = 1) -> Item:
+    return Item(id=f"id-{n}", feed_id="f", url=f"https://x.org/{n}", title=f"Release {n}",
+                body=text, published=datetime(2024, month, 1, tzinfo=UTC) + timedelta(hours=n),
+                content_hash=f"h-{n}-{text}")
+
+
+def test_new_seen_and_updated(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        first = store.ingest([make_item(1), make_item(2), make_item(2)])
+        assert first.counts() == {"new": 2, "updated": 0, "seen": 1}
+        assert store.ingest([make_item(1), make_item(2)]).counts()["seen"] == 2
+        changed = store.ingest([make_item(1, "corrected body")])
+        assert changed.counts() == {"new": 0, "updated": 1, "seen": 0}
+        item = store.get_item("id-1")
+        assert item and item.body == "corrected body" and item.seq == 1 and item.updated_at
+    with Store(tmp_path) as store:  # and it all survives a restart
+        assert store.count_items() == 2
+        assert store.get_item("id-1").body == "corrected body"  # type: ignore[union-attr]
+        assert [i.id for i in store.latest(5)] == ["id-2", "id-1"]
+
+
+def test_sequence_follows_publication_order_within_a_batch(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.ingest([make_item(3), make_item(1), make_item(2)])
+        assert [i.id for i in store.items_after(0)] == ["id-1", "id-2", "id-3"]
+
+
+def test_backlog_is_marked_not_to_push(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.ingest([make_item(1)], notify=False)
+        store.ingest([make_item(2)], notify=True)
+        assert [(i.id, i.notify) for i in store.items_after(0)] == [
+            ("id-1", False), ("id-2", True)]
+
+
+def test_chats_feed_state_and_cursors_persist(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        chat = Chat("telegram", "42", subscription=Subscription(topics={"wco"}))
+        store.save_chat(chat)
+        store.save_feed_state(FeedState("f", etag='"abc"', consecutive_failures=2))
+        store.record_delivered(chat.key, 7)
+        store.flush_cursors()
+    with Store(tmp_path) as store:
+        assert store.get_chat("telegram:42").subscription.topics == {"wco"}  # type: ignore
+        assert store.feed_state("f").etag == '"abc"'
+        assert store.cursor("telegram:42") == 7
+
+
+def test_second_process_is_refused(tmp_path: Path) -> None:
+    with Store(tmp_path):
+        code = ("import sys; from bot.store import Store, StoreLocked\n"
+                f"try:\n    Store({str(tmp_path)!r})\nexcept StoreLocked as e:\n"
+                "    print(e); sys.exit(3)\n")
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 3
+        assert "another newsbot process is using" in done.stdout
+    with pytest.raises(StoreLocked), Store(tmp_path), Store(tmp_path):
+        pass
+
+
+def test_corrupt_file_is_refused_with_the_backup_to_restore(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.save_chat(Chat("telegram", "1"))
+    Store(tmp_path).close()  # a clean start takes a backup of the good file
+    (tmp_path / "chats.json").write_text('{"chats": {"1": {"platf')
+    with pytest.raises(StoreCorrupt) as err:
+        Store(tmp_path)
+    message = str(err.value)
+    assert "chats.json is damaged" in message and "backups/chats.json.1" in message
+    os.replace(tmp_path / "backups" / "chats.json.1", tmp_path / "chats.json")
+    with Store(tmp_path) as store:
+        assert store.get_chat("telegram:1") is not None
+
+
+WRITER = """
+import sys
+from datetime import UTC, datetime, timedelta
+from bot.models import Item
+from bot.store import Store
+store = Store(sys.argv[1])
+n = store.count_items()
+print("ready", flush=True)
+while True:
+    n += 1
+    store.ingest([Item(id=f"k{n}", feed_id="f", url="u", title=f"t{n}", body="b" * 2000,
+                       published=datetime(2024, 1, 1, tzinfo=UTC), content_hash=str(n))])
+"""
+
+
+def test_kill_during_writes_leaves_previous_data_readable(tmp_path: Path) -> None:
+    counts = []
+    for delay in (0.05, 0.13, 0.21, 0.34):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], cwd=ROOT,
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout and proc.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        with Store(tmp_path) as store:  # readable, complete documents, numbering intact
+            count = store.count_items()
+            assert all(i.body == "b" * 2000 for i in store.iter_items())
+            assert store.max_seq == count
+        counts.append(count)
+    assert counts == sorted(counts) and counts[-1] > 0
+    data = json.loads((tmp_path / "releases" / "2024-01.json").read_text())
+    assert len(data["_default"]) == counts[-1]
+
+
+def test_a_failed_write_keeps_the_previous_file(tmp_path: Path, monkeypatch) -> None:
+    with Store(tmp_path) as store:
+        store.ingest([make_item(1)])
+        before = (tmp_path / "releases" / "2024-01.json").read_bytes()
+
+        def disk_full(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(os, "fsync", disk_full)
+        with pytest.raises(OSError):
+            store.ingest([make_item(2)])
+        monkeypatch.undo()
+        assert (tmp_path / "releases" / "2024-01.json").read_bytes() == before
+        assert not list((tmp_path / "releases").glob(".*.tmp"))
+
+
+def test_write_cost_follows_the_month_not_the_history(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        for month in range(1, 13):
+            store.ingest([make_item(month * 100 + n, month=month) for n in range(50)])
+        before = store.release_bytes_written()
+        store.ingest([make_item(9999, month=12)])
+        one_write = store.release_bytes_written() - before
+        total = sum(p.stat().st_size for p in (tmp_path / "releases").glob("*.json"))
+        assert one_write < total / 6  # one month's file rewritten, not the archive
