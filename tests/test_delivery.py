@@ -1,0 +1,219 @@
+"""Delivery guarantees, over a real store and a recording transport."""
+
+import asyncio
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.delivery import Delivery
+from bot.models import Chat, Item, Subscription
+from bot.platforms.base import RateLimits
+from bot.store import Store
+from tests.fakes.recording_transport import (
+    ChatMovedError,
+    PermanentSendError,
+    RecordingTransport,
+    TransientSendError,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+BAKU = ZoneInfo("Asia/Baku")
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def release(n: int, topics: list[str], hours: int = 0, body: str = "Text.") -> Item:
+    return Item(id=f"r{n}", feed_id="f", url=f"https://x.az/{n}", title=f"Release {n}",
+                body=body, published=NOW + timedelta(hours=hours or n), topics=topics,
+                content_hash=f"h{n}")
+
+
+def chat(chat_id: str, topics: set[str], kind: str = "private", keywords=()) -> Chat:
+    return Chat("console", chat_id, kind=kind,  # type: ignore[arg-type]
+                subscription=Subscription(topics=topics, keywords=set(keywords)))
+
+
+async def run_delivery(store: Store, transport: RecordingTransport, timeout: float = 10) -> Delivery:
+    delivery = Delivery(store, {"console": transport}, BAKU, max_backoff=0.2)
+    delivery.scan()
+    await delivery.drain(timeout=timeout)
+    return delivery
+
+
+async def test_each_matching_release_once_in_publication_order(tmp_path: Path) -> None:
+    transport = RecordingTransport()
+    with Store(tmp_path) as store:
+        store.save_chat(chat("a", {"demining"}))
+        store.save_chat(chat("b", {"trade"}))
+        store.save_chat(chat("c", {"demining", "trade"}))
+        store.save_chat(chat("k", set(), keywords=["korea"]))
+        # stored out of order: the store numbers them by publication time
+        store.ingest([release(3, ["demining"]), release(1, ["demining", "trade"]),
+                      release(2, ["trade"], body="Talks with Korea customs.")])
+        delivery = await run_delivery(store, transport)
+        assert transport.titles("a") == ["Release 1", "Release 3"]
+        assert transport.titles("b") == ["Release 1", "Release 2"]
+        assert transport.titles("c") == ["Release 1", "Release 2", "Release 3"]
+        assert transport.titles("k") == ["Release 2"]
+        delivery.scan()
+        await delivery.drain(timeout=5)
+        assert len(transport.sent) == 8  # nothing twice
+    with Store(tmp_path) as store:  # nor after a restart
+        await run_delivery(store, transport)
+        assert len(transport.sent) == 8
+
+
+async def test_releases_before_the_subscription_are_not_pushed(tmp_path: Path) -> None:
+    transport = RecordingTransport()
+    with Store(tmp_path) as store:
+        store.ingest([release(1, ["wco"])])
+        late = chat("late", {"wco"})
+        late.since_seq = store.max_seq  # what /subscribe records
+        store.save_chat(late)
+        await run_delivery(store, transport)
+        assert transport.sent == []
+        store.ingest([release(2, ["wco"])])
+        await run_delivery(store, transport)
+        assert transport.titles("late") == ["Release 2"]
+
+
+async def test_cold_start_with_a_history_floods_nobody(tmp_path: Path) -> None:
+    transport = RecordingTransport()
+    with Store(tmp_path) as store:
+        store.save_chat(chat("a", {"wco", "trade", "demining"}))
+        store.ingest([release(n, ["wco"]) for n in range(1, 1001)], notify=False)
+        await run_delivery(store, transport)
+        assert transport.sent == []
+
+
+async def test_transient_failures_retry_without_delaying_others(tmp_path: Path) -> None:
+    transport = RecordingTransport()
+    transport.faults["slow"] = [TransientSendError("429", retry_after=0.5),
+                                TransientSendError("502"), TransientSendError("reset")]
+    with Store(tmp_path) as store:
+        for name in ("slow", "fast"):
+            store.save_chat(chat(name, {"wco"}))
+        store.ingest([release(1, ["wco"])])
+        started = time.monotonic()
+        delivery = await run_delivery(store, transport)
+        fast = next(s for s in transport.sent if s.chat_id == "fast")
+        slow = next(s for s in transport.sent if s.chat_id == "slow")
+        assert fast.at - started < 0.3 < slow.at - started  # retry_after was honoured
+        assert transport.titles("slow") == ["Release 1"]  # exactly one copy
+        assert delivery.stats.retried == 3 and delivery.stats.sent == 2
+
+
+async def test_permanent_failure_deactivates_and_keeps_settings(tmp_path: Path) -> None:
+    transport = RecordingTransport()
+    transport.faults["gone"] = [PermanentSendError("Forbidden: bot was blocked by the user")]
+    with Store(tmp_path) as store:
+        store.save_chat(chat("gone", {"wco", "trade"}))
+        store.ingest([release(1, ["wco"]), release(2, ["trade"])])
+        delivery = await run_delivery(store, transport)
+        saved = store.get_chat("console:gone")
+        assert saved and not saved.active and saved.subscription.topics == {"wco", "trade"}
+        assert "blocked" in (saved.deactivated_reason or "")
+        assert transport.sent == [] and delivery.stats.deactivated == 1
+        store.ingest([release(3, ["wco"])])
+        delivery.scan()
+        await delivery.drain(timeout=5)
+        assert transport.sent == []  # an inactive chat gets nothing
+
+
+async def test_migrated_chat_continues_under_its_new_id(tmp_path: Path) -> None:
+    transport = RecordingTransport()
+    transport.faults["-100"] = [ChatMovedError("-100200")]
+    with Store(tmp_path) as store:
+        store.save_chat(chat("-100", {"wco"}, kind="group"))
+        store.ingest([release(1, ["wco"])])
+        await run_delivery(store, transport)
+        assert transport.titles("-100200") == ["Release 1"]
+        assert store.get_chat("console:-100") is None
+        assert store.get_chat("console:-100200").subscription.topics == {"wco"}  # type: ignore
+
+
+async def test_pacing_respects_limits_by_construction(tmp_path: Path) -> None:
+    # the real limits scaled down 10x so the test stays short
+    limits = RateLimits(overall_per_second=100, per_chat_interval=0.1, group_per_minute=300)
+    transport = RecordingTransport(limits=limits)
+    with Store(tmp_path) as store:
+        for n in range(10):
+            store.save_chat(chat(f"p{n}", {"wco"}))
+        store.save_chat(chat("g", {"wco"}, kind="group"))
+        store.ingest([release(n, ["wco"]) for n in range(1, 5)])
+        await run_delivery(store, transport)
+    assert len(transport.sent) == 44
+    times = sorted(s.at for s in transport.sent)
+    for i in range(len(times) - 100 + 1 if len(times) > 100 else 0):
+        assert times[i + 100 - 1] - times[i] >= 1.0
+    overall = (times[-1] - times[0]) / (len(times) - 1)
+    assert overall >= 0.0095  # 100/s overall, minus timer slack
+    for chat_id in [f"p{n}" for n in range(10)] + ["g"]:
+        mine = [s.at for s in transport.sent if s.chat_id == chat_id]
+        gaps = [b - a for a, b in zip(mine, mine[1:], strict=False)]
+        floor = 0.2 if chat_id == "g" else 0.1
+        assert min(gaps) >= floor * 0.95, (chat_id, gaps)
+
+
+async def test_digest_mode_sends_one_message_at_its_time(tmp_path: Path) -> None:
+    transport = RecordingTransport()
+    clock_now = [datetime(2026, 3, 1, 4, 0, tzinfo=UTC)]  # 08:00 in Baku
+    with Store(tmp_path) as store:
+        daily = chat("d", {"wco"})
+        daily.subscription.mode = "digest"
+        daily.subscription.digest_time = "09:00"
+        store.save_chat(daily)
+        store.ingest([release(n, ["wco"]) for n in range(1, 4)])
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=lambda: clock_now[0])
+        delivery.scan()
+        await delivery.send_digests()
+        assert transport.sent == []  # instant delivery skips digest chats; not 09:00 yet
+        clock_now[0] = datetime(2026, 3, 1, 5, 1, tzinfo=UTC)
+        await delivery.send_digests()
+        await delivery.send_digests()
+        assert len(transport.sent) == 1
+        assert "3 new releases" in transport.sent[0].reply.plain()
+        assert store.cursor("console:d") == 3
+
+
+
+
+def test_kill_minus_nine_loses_nothing_and_repeats_at_most_one_per_chat(tmp_path: Path) -> None:
+    chats, releases_n = 12, 20
+    log = tmp_path / "sent.log"
+    setup = subprocess.run([sys.executable, "-m", "tests.crash_worker", "setup", str(tmp_path),
+                            str(chats), str(releases_n)], cwd=ROOT, timeout=60)
+    assert setup.returncode == 0
+    rng = random.Random(7)
+    kills = 0
+    for _ in range(40):
+        proc = subprocess.Popen([sys.executable, "-m", "tests.crash_worker", "deliver", str(tmp_path),
+                                 str(log)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        try:
+            finished = proc.wait(timeout=rng.uniform(0.4, 0.9))
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+            kills += 1
+            continue
+        assert finished == 0
+        break
+    else:
+        pytest.fail("delivery never finished")
+    assert kills >= 3, "the worker finished before being killed enough times"
+    lines = log.read_text().splitlines()
+    counts = Counter(tuple(line.split("\t")) for line in lines)
+    expected = {(f"c{c}", f"r{r}") for c in range(chats) for r in range(1, releases_n + 1)}
+    assert set(counts) == expected  # nothing lost
+    for chat_id in {c for c, _ in expected}:
+        repeats = sum(n - 1 for (c, _), n in counts.items() if c == chat_id)
+        assert repeats <= kills
+    duplicates = sum(n - 1 for n in counts.values())
+    assert duplicates <= kills * chats

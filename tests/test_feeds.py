@@ -1,0 +1,179 @@
+"""The ingest path over a real local feed server: fetch, parse, normalise, store, never twice."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.classify import Classifier
+from bot.config import FetchSettings
+from bot.models import FeedSpec
+from bot.poller import Poller
+from bot.sources import Fetcher
+from bot.store import Store
+from tests.fakes.feed_server import Entry, FeedServer, Fault
+
+BAKU = ZoneInfo("Asia/Baku")
+SEED_TITLE = "Customs Cooperation Council Policy Commission holding next session"
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FeedServer]:
+    async with FeedServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+async def env(tmp_path: Path, server: FeedServer) -> AsyncIterator[tuple[Poller, Store]]:
+    store = Store(tmp_path / "data")
+    fetcher = Fetcher(FetchSettings(timeout_seconds=0.5, connect_timeout_seconds=0.5,
+                                    max_bytes=200_000))
+    spec = FeedSpec(id="news", url=server.url("news"), interval_seconds=1)
+    poller = Poller(store, fetcher, Classifier(), None, [spec], fetcher.settings, BAKU)
+    yield poller, store
+    await fetcher.aclose()
+    store.close()
+
+
+def releases(n: int) -> list[Entry]:
+    return [Entry(f"Release number {i}", f"<p>Text of release {i}.</p>", guid=f"g{i}",
+                  link=f"https://customs.example.az/en/news/{i}",
+                  published=datetime(2024, 1, i, 10, tzinfo=UTC)) for i in range(1, n + 1)]
+
+
+async def poll(poller: Poller):
+    (report,) = await poller.poll_all()
+    return report
+
+
+async def test_first_poll_stores_all_second_gets_304(server: FeedServer, env) -> None:
+    poller, store = env
+    server.publish("news", *releases(5))
+    first = await poll(poller)
+    assert first.ok and first.result.counts() == {"new": 5, "updated": 0, "seen": 0}
+    assert all(not i.notify for i in store.iter_items())  # the backlog is never pushed
+    second = await poll(poller)
+    assert second.ok and second.not_modified and server.not_modified["news"] == 1
+    assert store.count_items() == 5
+    server.publish("news", Entry("A new release", "Body.", guid="g99",
+                                 published=datetime.now(UTC)))
+    third = await poll(poller)
+    assert [i.title for i in third.result.new] == ["A new release"]
+    assert store.get_item("g99").notify  # type: ignore[union-attr]
+
+
+async def test_changed_release_is_an_update(server: FeedServer, env) -> None:
+    poller, store = env
+    server.publish("news", *releases(2))
+    await poll(poller)
+    server.site("news").entries[0].body = "<p>Corrected text.</p>"
+    server.publish("news")
+    report = await poll(poller)
+    assert report.result.counts() == {"new": 0, "updated": 1, "seen": 1}
+    assert store.get_item("g2").body == "Corrected text."  # type: ignore[union-attr]
+
+
+async def test_messy_entries_each_once(server: FeedServer, env) -> None:
+    poller, store = env
+    body = (f"<p>{SEED_TITLE}</p><p>{SEED_TITLE}</p><p>22 June 2022 09:50</p>"
+            "<p>The session of the Policy Commission of the World Customs Organization "
+            "&amp; its partners was held in Brussels &quot;today&quot;.</p>"
+            "<script>alert(1)</script>")
+    server.publish(
+        "news",
+        Entry(SEED_TITLE, body, link="https://customs.gov.az/en/faydali/xeberler/4426_/"),
+        Entry(SEED_TITLE, body, link="http://customs.gov.az/en/faydali/xeberler/4426"),
+        Entry("No guid, no link", "Text only.", published="22 June 2022 09:50"),
+        Entry("Bold <b>claims</b> &amp; more", "x", guid="html-title"),
+    )
+    report = await poll(poller)
+    assert report.result.counts()["new"] == 3  # the repeated entry (same page) once
+    seed = store.get_item("https://customs.gov.az/en/faydali/xeberler/4426")
+    assert seed is not None
+    assert seed.body.startswith("The session of the Policy Commission")
+    assert '& its partners' in seed.body and '"today"' in seed.body and "alert" not in seed.body
+    assert seed.published == datetime(2022, 6, 22, 5, 50, tzinfo=UTC)
+    assert not seed.published_estimated
+    assert "wco" in seed.topics
+    local = next(i for i in store.iter_items() if i.title == "No guid, no link")
+    assert local.published == datetime(2022, 6, 22, 5, 50, tzinfo=UTC)
+    assert (await poll(poller)).result.counts()["new"] == 0
+
+
+async def test_missing_date_falls_back_to_fetch_time(server: FeedServer, env) -> None:
+    poller, store = env
+    server.publish("news", Entry("Undated", "Text.", guid="u1"))
+    await poll(poller)
+    item = store.get_item("u1")
+    assert item and item.published_estimated
+    assert abs((datetime.now(UTC) - item.published).total_seconds()) < 60
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        (Fault(status=500), "HTTP 500"),
+        (Fault(delay=2), "timed out"),
+        (Fault(size=1_000_000), "too large"),
+        (Fault(gzip_bomb=50_000_000), "too large"),
+        (Fault(redirect_loop=True), "redirects"),
+        (Fault(raw=b"<html><body><h1>News</h1></body></html>"), "not an RSS or Atom feed"),
+        (Fault(raw=b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>a'),
+         "malformed XML"),
+    ],
+)
+async def test_failures_are_recorded_and_the_next_poll_works(
+    server: FeedServer, env, fault: Fault, reason: str
+) -> None:
+    poller, store = env
+    server.publish("news", *releases(3))
+    server.set_fault("news", fault)
+    report = await poll(poller)
+    assert not report.ok and reason in (report.error or "")
+    health = store.feed_state("news")
+    assert health.consecutive_failures == 1 and reason in (health.last_error or "")
+    assert store.count_items() == 0
+    server.set_fault("news", None)
+    report = await poll(poller)
+    assert report.ok and report.result.counts()["new"] == 3
+    assert store.feed_state("news").consecutive_failures == 0
+
+
+async def test_a_failing_feed_does_not_stop_the_others(tmp_path: Path, server: FeedServer) -> None:
+    server.publish("good", *releases(2))
+    server.set_fault("bad", Fault(status=503))
+    specs = [FeedSpec(id="bad", url=server.url("bad")), FeedSpec(id="good", url=server.url("good"))]
+    fetcher = Fetcher(FetchSettings(timeout_seconds=0.5, connect_timeout_seconds=0.5))
+    with Store(tmp_path) as store:
+        poller = Poller(store, fetcher, Classifier(), None, specs, fetcher.settings, BAKU)
+        reports = {r.feed_id: r for r in await poller.poll_all()}
+        assert not reports["bad"].ok and reports["good"].ok
+        assert store.count_items() == 2
+        state = store.feed_state("bad")
+        assert poller.next_delay(specs[0], state) > specs[0].interval_seconds * 1.5
+    await fetcher.aclose()
+
+
+async def test_a_gone_feed_stops_being_polled(server: FeedServer, env) -> None:
+    poller, store = env
+    server.set_fault("news", Fault(status=410))
+    alerts = []
+
+    async def on_health(spec, state, what):
+        alerts.append(what)
+
+    poller.on_health = on_health
+    await poll(poller)
+    assert store.feed_state("news").gone and alerts == ["gone"]
+    assert await poller.poll_all() == []
+
+
+async def test_old_entries_appearing_later_are_archived_not_pushed(server: FeedServer, env) -> None:
+    poller, store = env
+    server.publish("news", *releases(1))
+    await poll(poller)
+    server.publish("news", *releases(30)[1:])  # the feed suddenly lists its history
+    report = await poll(poller)
+    assert len(report.result.new) == 29 and not any(i.notify for i in report.result.new)
