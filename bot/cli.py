@@ -83,7 +83,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print(f"  storage: {settings.storage.path}")
     for feed in settings.feeds:
         print(f"  feed {feed.id}: {feed.type} {feed.url} every {feed.interval_seconds}s")
-    print(f"  topics: {'custom (' + str(len(settings.topics)) + ')' if settings.topics else 'built-in'}")
+    topics = f"custom ({len(settings.topics)})" if settings.topics else "built-in"
+    print(f"  topics: {topics}")
     for name, section in (("telegram", settings.telegram), ("slack", settings.slack)):
         if not section.enabled_in_config:
             print(f"  {name}: off (no [{name}] section)")

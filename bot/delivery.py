@@ -12,6 +12,7 @@ Rate limits are kept by pacing (a `Pacer` per platform), not discovered through 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -174,10 +175,8 @@ class Delivery:
         self.scan()
         last_digest = 0.0
         while not self._stopping:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=digest_every)
-            except TimeoutError:
-                pass
             self._wake.clear()
             self.scan()
             if time.monotonic() - last_digest >= digest_every:

@@ -202,7 +202,8 @@ class Store:
             self.path.mkdir(parents=True, exist_ok=True)
             (self.path / "releases").mkdir(exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"cannot create the data directory {self.path}: {exc.strerror}")
+            raise StoreError(
+                f"cannot create the data directory {self.path}: {exc.strerror}") from None
         self._lock = FileLock(str(self.path / "newsbot.lock"))
         try:
             self._lock.acquire(timeout=0)
@@ -273,7 +274,9 @@ class Store:
         self._journal = open(self.path / "cursors.log", "a", encoding="utf-8")  # noqa: SIM115
         self._backup()
 
-    def _index_doc(self, month: str, doc_id: int, doc: dict[str, Any], loading: bool = True) -> None:
+    def _index_doc(
+        self, month: str, doc_id: int, doc: dict[str, Any], loading: bool = True
+    ) -> None:
         self._where[doc["id"]] = (month, doc_id)
         self._by_seq[doc["seq"]] = doc["id"]
         entry = (doc["published"], doc["seq"], doc["id"])

@@ -11,7 +11,9 @@ from bot.models import Card, Item, Reply, Span
 LEAD_MAX_CHARS = 420
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”)]?\s+(?=[\"«“(]?[A-ZÀ-ÖØ-ÞƏÜÖĞŞÇİА-ЯЁ0-9])")
 # "Mr.", "No.", "St." and initials are not sentence ends
-_NOT_END = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|No|St|Jr|Inc|Ltd|vs|etc|i\.e|e\.g|г|ул|им)\.|\b[A-ZА-Я]\.)$")
+_NOT_END = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|No|St|Jr|Inc|Ltd|vs|etc|i\.e|e\.g|г|ул|им)\.|\b[A-ZА-Я]\.)$"
+)
 
 
 def split_sentences(text: str) -> list[str]:

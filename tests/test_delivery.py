@@ -1,6 +1,5 @@
 """Delivery guarantees, over a real store and a recording transport."""
 
-import asyncio
 import random
 import signal
 import subprocess
@@ -40,7 +39,9 @@ def chat(chat_id: str, topics: set[str], kind: str = "private", keywords=()) -> 
                 subscription=Subscription(topics=topics, keywords=set(keywords)))
 
 
-async def run_delivery(store: Store, transport: RecordingTransport, timeout: float = 10) -> Delivery:
+async def run_delivery(
+    store: Store, transport: RecordingTransport, timeout: float = 10
+) -> Delivery:
     delivery = Delivery(store, {"console": transport}, BAKU, max_backoff=0.2)
     delivery.scan()
     await delivery.drain(timeout=timeout)
@@ -194,8 +195,9 @@ def test_kill_minus_nine_loses_nothing_and_repeats_at_most_one_per_chat(tmp_path
     rng = random.Random(7)
     kills = 0
     for _ in range(40):
-        proc = subprocess.Popen([sys.executable, "-m", "tests.crash_worker", "deliver", str(tmp_path),
-                                 str(log)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.crash_worker", "deliver", str(tmp_path), str(log)],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True)
         try:
             finished = proc.wait(timeout=rng.uniform(0.4, 0.9))
         except subprocess.TimeoutExpired:

@@ -13,7 +13,7 @@ from bot.models import FeedSpec
 from bot.poller import Poller
 from bot.sources import Fetcher
 from bot.store import Store
-from tests.fakes.feed_server import Entry, FeedServer, Fault
+from tests.fakes.feed_server import Entry, Fault, FeedServer
 
 BAKU = ZoneInfo("Asia/Baku")
 SEED_TITLE = "Customs Cooperation Council Policy Commission holding next session"

@@ -43,7 +43,9 @@ _NAMED_MDY = re.compile(
     re.IGNORECASE,
 )
 _NUMERIC = re.compile(r"\b(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>(?:19|20)\d\d)" + _TIME)
-_ISO = re.compile(r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?:[T\s](?P<h>\d\d):(?P<mi>\d\d))?")
+_ISO = re.compile(
+    r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?:[T\s](?P<h>\d\d):(?P<mi>\d\d))?"
+)
 
 
 def _build(y: str, m: int, d: str, h: str | None, mi: str | None, tz: tzinfo) -> datetime | None:

@@ -119,11 +119,10 @@ class FeedServer:
         if site is None:
             return web.Response(status=404, text="no such feed")
         fault = site.fault
-        if fault is not None:
-            if fault.times is not None:
-                fault.times -= 1
-                if fault.times < 0:
-                    site.fault = fault = None
+        if fault is not None and fault.times is not None:
+            fault.times -= 1
+            if fault.times < 0:
+                site.fault = fault = None
         if fault is not None:
             return await self._fault(request, fault, name)
         body = rss_bytes(site.entries)
