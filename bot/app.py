@@ -37,7 +37,7 @@ class App:
         self.store = Store(settings.storage.path, backups=settings.storage.backups)
         self.classifier = Classifier(settings.topics)
         self.index = SearchIndex(get_item=self.store.get_item)
-        self.index.add_many(self.store.iter_items())
+        self.index_ready = asyncio.Event()
         self.fetcher = fetcher or Fetcher(settings.fetch)
         self.adapters: dict[str, ChatAdapter] = {}
         self.transports: dict[str, Transport] = {}
@@ -109,11 +109,30 @@ class App:
             await adapter.start()
             log.info("event=platform_on platform=%s", name)
         self._tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
+        self._tasks.append(asyncio.create_task(self.build_index(), name="index"))
         self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
         if self.settings.server.port:
             from bot.ops_server import start_ops_server
 
             self._ops = await start_ops_server(self)
+
+    async def build_index(self, chunk: int = 2000) -> None:
+        """Index the stored history in slices, so polling and commands start at once.
+
+        Releases stored meanwhile are indexed by the poller; adding one twice is harmless.
+        """
+        started = time.monotonic()
+        batch: list[Item] = []
+        for item in self.store.iter_items():
+            batch.append(item)
+            if len(batch) >= chunk:
+                self.index.add_many(batch)
+                batch.clear()
+                await asyncio.sleep(0)
+        self.index.add_many(batch)
+        self.index_ready.set()
+        log.info("event=index_built releases=%d seconds=%.2f", len(self.index),
+                 time.monotonic() - started)
 
     async def stop(self) -> None:
         """Finish the message in flight, save, close: well within 5 s."""

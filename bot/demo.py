@@ -145,6 +145,7 @@ async def run_demo(
         app.add_adapter("console", console)
         await app.start()
         await app.poller.first_poll_done.wait()
+        await app.index_ready.wait()
         console.print(INTRO.format(count=app.store.count_items(), every=int(every)))
 
         async def tick(_: list[str] | None = None) -> str:
