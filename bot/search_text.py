@@ -1,0 +1,172 @@
+"""Text normalisation, tokenisation and stemming for the search index (pure, no I/O).
+
+Every word becomes an index *key*. Which key depends on the word's script and the release's
+language, so that each stemmer only sees its own language:
+
+- Cyrillic words -> Russian snowball stem (after ё -> е),
+- Latin words in an Azerbaijani release -> ``~`` + our Azerbaijani suffix stripper's stem,
+  computed on a diacritic-folded form (ə->e, ı->i, ö->o, ü->u, ç->c, ş->s, ğ->g) so that
+  users typing without an Azerbaijani keyboard ("gomruk") still match "gömrük",
+- any other Latin word (English releases, Latin abbreviations in Russian releases) -> English
+  snowball stem.
+
+A query word's language is unknown, so a Latin query word is looked up under both its English
+and its Azerbaijani key (see `query_keys`), a Cyrillic one under its Russian key.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+AZ_PREFIX = "~"
+
+_TAG = re.compile(r"<[^>]{0,500}>")
+_WORD = re.compile(r"[^\W_]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+# casefold fixes done before str.lower(): "İ".lower() is "i̇" (i + U+0307 combining dot)
+_PRE_LOWER = str.maketrans({"İ": "i", "\u0307": None, "ё": "е", "Ё": "е"})
+_AZ_FOLD = str.maketrans("əıöüçşğ", "eioucsg")
+
+_en = snowballstemmer.stemmer("english")
+_ru = snowballstemmer.stemmer("russian")
+
+# Azerbaijani inflectional suffixes, written diacritic-folded (ə->e, ı->i, ü->u, ö->o), so
+# vowel-harmony variants collapse: -nın/-nin/-nun/-nün -> nin/nun, -lar/-lər -> lar/ler.
+# Derivational suffixes (-lıq, -çı, ...) are left alone: they change the meaning.
+_AZ_SUFFIXES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            # plural + case/possessive combinations
+            "larinin", "lerinin", "larindan", "lerinden", "larinda", "lerinde",
+            "larina", "lerine", "larini", "lerini", "larin", "lerin", "lari", "leri",
+            "lar", "ler",
+            # genitive, accusative, dative, locative, ablative, instrumental
+            "nin", "nun", "in", "un", "ni", "nu", "i", "u",
+            "ya", "ye", "na", "ne",
+            "nda", "nde", "da", "de",
+            "ndan", "nden", "dan", "den",
+            "yla", "yle", "la", "le",
+            # possessive 3rd person after a vowel
+            "si", "su", "sini", "sinin", "sina", "sinda", "sindan",
+            # common verb endings in press releases (-ib, -ıb, -miş, -ılıb, -ıblar)
+            "ib", "ub", "iblar", "ibler", "ublar", "mis", "mus", "dir", "dur",
+            "maq", "mek",
+        },
+        key=len,
+        reverse=True,
+    )
+)
+_AZ_MIN_STEM = 3
+
+_STOP_TEXT = """a an and are as at be by for from has have in into is it its of on or the to
+    was were
+    with will this that these those
+    və ilə üçün də bu o ki bir olan olub
+    и в во на с со по к о об от для из за у не что как это а"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
+
+
+def strip_html(text: str) -> str:
+    """Drop tags and decode entities (a body may still carry `<p>` and `&amp;`)."""
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def normalise(text: str) -> str:
+    """Lower-case with Azerbaijani and Russian fixes; NFC first so decomposed letters match."""
+    if _NON_ASCII.search(text):
+        text = unicodedata.normalize("NFC", text).translate(_PRE_LOWER)
+    return text.lower()
+
+
+def words(text: str) -> list[str]:
+    """The normalised words of `text` (letters and digits; everything else separates)."""
+    return _WORD.findall(normalise(text))
+
+
+def word_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, normalised word) for each word of `text`, offsets into `text` itself.
+
+    `normalise` never changes the length of a word except for the dropped combining dot, so
+    the words are found on the raw text and normalised one by one.
+    """
+    return [(m.start(), m.end(), normalise(m.group())) for m in _WORD.finditer(text)]
+
+
+def fold_az(word: str) -> str:
+    return word.translate(_AZ_FOLD)
+
+
+def az_stem(word: str) -> str:
+    """Strip Azerbaijani inflectional suffixes from a lower-case word (folded or not).
+
+    Greedy: the longest matching suffix is removed while at least three letters remain,
+    repeatedly, so "minalardan" -> "minalar" -> "mina" and "komissiyasının" -> "komissiya"...
+    Over-stemming is harmless as long as every form of a word ends at the same stem.
+    """
+    word = fold_az(word)
+    for _ in range(5):
+        for suffix in _AZ_SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= _AZ_MIN_STEM:
+                word = word[: -len(suffix)]
+                break
+        else:
+            break
+    return word
+
+
+@lru_cache(maxsize=200_000)
+def en_key(word: str) -> str:
+    return _en.stemWord(word)
+
+
+@lru_cache(maxsize=200_000)
+def az_key(word: str) -> str:
+    return AZ_PREFIX + az_stem(word)
+
+
+@lru_cache(maxsize=200_000)
+def ru_key(word: str) -> str:
+    return _ru.stemWord(word)
+
+
+def is_cyrillic(word: str) -> bool:
+    return _CYRILLIC.search(word) is not None
+
+
+def doc_key(word: str, language: str) -> str:
+    """The index key of a normalised word found in a release of `language`."""
+    if word.isascii():
+        return az_key(word) if language == "az" else en_key(word)
+    if is_cyrillic(word):
+        return ru_key(word)
+    return az_key(word) if language == "az" else en_key(word)
+
+
+def query_keys(word: str) -> tuple[str, ...]:
+    """Every key a normalised query word may have been indexed under (language unknown)."""
+    if is_cyrillic(word):
+        return (ru_key(word),)
+    en, az = en_key(word), az_key(word)
+    return (en, az)
+
+
+def guess_language(text: str) -> str:
+    """For releases without a language: Cyrillic -> ru, Azerbaijani letters -> az, else en."""
+    sample = text[:2000]
+    if _CYRILLIC.search(sample):
+        return "ru"
+    lowered = sample.lower()
+    if "ə" in lowered or "ı" in lowered or "ğ" in lowered:
+        return "az"
+    return "en"
