@@ -1,0 +1,780 @@
+"""A fake Telegram Bot API server for tests and benchmarks: aiohttp on 127.0.0.1, a free port.
+
+It speaks the HTTP protocol python-telegram-bot uses: ``POST /bot<token>/<method>``, form-encoded
+(nested objects as JSON text) or JSON, answered with real HTTP status codes (PTB reads the status,
+not ``ok``). Point the bot at it with ``base_url(fake.base_url)``.
+
+    async with FakeTelegram() as fake:             # or: fake = await FakeTelegram().start()
+        settings.telegram.api_base_url = fake.base_url   # "http://127.0.0.1:PORT/bot"
+        settings.telegram.token = fake.token
+        fake.push_message(chat_id=42, user_id=42, text="/start")
+        await fake.wait_for(lambda calls: fake.sent_to(42), timeout=10)
+
+What it does:
+- getMe, deleteWebhook, setWebhook (then pushes updates to the webhook, with the secret header),
+  getUpdates long polling with offsets (wakes on a new update and on shutdown), sendMessage,
+  editMessageText, editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands,
+  getChat, getChatMember, getChatAdministrators. Any other method answers ``true`` and is listed
+  in ``fake.unknown_methods`` (a 404 would make PTB raise InvalidToken).
+- sendMessage/editMessageText with ``parse_mode=HTML`` are parsed with Telegram's HTML rules
+  (allowed tags, the four named entities, nesting): a bad text gets Telegram's 400 "can't parse
+  entities". ``message.text`` is the parsed plain text, ``message.html`` what the bot sent.
+- Faults (``inject``): 429 with retry_after, 403 blocked, 400 migrate_to_chat_id, 400 chat not
+  found, 5xx, connection reset, delay; per chat or global, for the next ``times`` calls (None:
+  until cleared). ``block(chat)`` and ``migrate(old, new)`` are lasting chat states.
+- Limits (``enforce_limits=True`` or ``fake.limits = TelegramLimits()``): 30 sends/s overall,
+  1/s per chat, 20/min per group or channel; excess sends get 429 with retry_after and are
+  counted in ``fake.rate_limited``. ``fake.send_times`` holds the arrival time of every accepted
+  send, for measuring the achieved rate.
+
+Per-request work is small (one form parse, one HTML scan, deque updates), so 10,000 sends are fine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import math
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+BOT_ID = 7000001
+BOT_USERNAME = "customs_news_bot"
+DEFAULT_TOKEN = "7000001:TEST-token-abcdefghijklmnop"
+
+# parameters whose form value is JSON text
+_JSON_PARAMS = frozenset({
+    "reply_markup", "link_preview_options", "entities", "commands", "allowed_updates", "scope",
+    "reply_parameters", "caption_entities", "media", "results", "permissions",
+})
+_ADMIN_STATUSES = ("administrator", "creator")
+
+
+# ---- Telegram's HTML ------------------------------------------------------------------------
+
+_ALLOWED_TAGS = frozenset({
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "span",
+    "tg-spoiler", "tg-emoji", "blockquote",
+})
+_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_TOKEN_RE = re.compile(
+    r"<(?P<end>/?)(?P<tag>[a-zA-Z][\w-]*)(?P<attrs>(?:\s+[\w-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'"
+    r"|[^\s>\"']+))?)*)\s*>"
+    r"|&(?P<ent>#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]+);"
+    r"|(?P<bad>[<&])"
+)
+_ATTR_RE = re.compile(r"([\w-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
+
+
+class HtmlError(ValueError):
+    pass
+
+
+def _entity(name: str) -> str:
+    if name.startswith(("#x", "#X")):
+        return chr(int(name[2:], 16))
+    if name.startswith("#"):
+        return chr(int(name[1:]))
+    if name in _NAMED_ENTITIES:
+        return _NAMED_ENTITIES[name]
+    raise HtmlError(f'Unsupported HTML entity "&{name};"')
+
+
+def parse_telegram_html(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Parse like Telegram does for parse_mode=HTML: (plain text, [(tag, href)]) or HtmlError."""
+    out: list[str] = []
+    stack: list[str] = []
+    tags: list[tuple[str, str]] = []
+    pos = 0
+    for m in _TOKEN_RE.finditer(text):
+        out.append(text[pos:m.start()])
+        pos = m.end()
+        offset = len(text[:m.start()].encode())
+        if m.group("bad"):
+            what = "start tag" if m.group("bad") == "<" else "character '&'"
+            raise HtmlError(f"Can't parse entities: unexpected {what} at byte offset {offset}")
+        if m.group("ent"):
+            try:
+                out.append(_entity(m.group("ent")))
+            except (HtmlError, ValueError) as exc:
+                raise HtmlError(f"Can't parse entities: {exc} at byte offset {offset}") from None
+            continue
+        tag = m.group("tag").lower()
+        if m.group("end"):
+            if not stack:
+                raise HtmlError(f"Can't parse entities: unexpected end tag at byte offset "
+                                f"{offset}")
+            if stack[-1] != tag:
+                raise HtmlError(f'Can\'t parse entities: unmatched end tag at byte offset '
+                                f'{offset}, expected "</{stack[-1]}>", found "</{tag}>"')
+            stack.pop()
+            continue
+        if tag not in _ALLOWED_TAGS:
+            raise HtmlError(f'Can\'t parse entities: unsupported start tag "{tag}" at byte '
+                            f'offset {offset}')
+        href = ""
+        if tag == "a":
+            for name, v1, v2, v3 in _ATTR_RE.findall(m.group("attrs")):
+                if name.lower() == "href":
+                    href = re.sub(r"&(#[0-9]+|#x[0-9a-fA-F]+|[a-z]+);",
+                                  lambda e: _entity(e.group(1)), v1 or v2 or v3)
+            if href and not re.match(r"^(https?|tg)://", href):
+                raise HtmlError(f"Can't parse entities: unsupported URL protocol in {href!r}")
+        stack.append(tag)
+        tags.append((tag, href))
+    if stack:
+        raise HtmlError(f'Can\'t parse entities: can\'t find end tag corresponding to start '
+                        f'tag "{stack[-1]}"')
+    out.append(text[pos:])
+    return "".join(out), tags
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+# ---- records and settings ---------------------------------------------------------------------
+
+@dataclass(slots=True)
+class Call:
+    method: str
+    params: dict[str, Any]
+    time: float  # time.monotonic() on arrival
+    status: int = 200  # the HTTP status answered
+    chat_id: str | None = None
+
+
+@dataclass(slots=True)
+class TelegramLimits:
+    """What the fake enforces when limits are on (Telegram's published limits)."""
+
+    overall_per_second: int = 30  # sends in any 1-second window
+    per_chat_interval: float = 1.0  # seconds between two sends to one chat
+    group_per_minute: int = 20  # sends to one group/channel in any 60-second window
+    tolerance: float = 0.0  # seconds of slack granted on the per-chat interval
+
+
+@dataclass(slots=True)
+class TgFault:
+    """One injected failure. kind: retry_after | blocked | kicked | migrate | not_found |
+    server_error | reset | delay | bad_request."""
+
+    kind: str
+    chat_id: str | None = None  # None: any chat
+    methods: frozenset[str] = frozenset({"sendMessage"})
+    times: int | None = 1  # None: until cleared
+    retry_after: int = 1
+    migrate_to: int | None = None
+    status: int = 500
+    delay: float = 0.0
+    description: str = ""
+
+
+@dataclass
+class _ChatState:
+    chat: dict[str, Any]
+    next_message_id: int = 1
+    last_send: float = -1e9
+    window: deque[float] = field(default_factory=deque)
+
+
+class FakeTelegram:
+    def __init__(self, token: str | None = DEFAULT_TOKEN, enforce_limits: bool = False,
+                 limits: TelegramLimits | None = None, validate_html: bool = True,
+                 record_params: bool = True) -> None:
+        self.token = token  # None: accept any token
+        self.limits: TelegramLimits | None = limits or (TelegramLimits() if enforce_limits
+                                                        else None)
+        self.validate_html = validate_html
+        self.record_params = record_params  # False: calls keep no params (cheaper, benchmarks)
+        self.bot = {"id": BOT_ID, "is_bot": True, "first_name": "Customs News",
+                    "username": BOT_USERNAME, "can_join_groups": True,
+                    "can_read_all_group_messages": False, "supports_inline_queries": False}
+        self.calls: list[Call] = []
+        self.method_counts: dict[str, int] = {}
+        self.unknown_methods: list[str] = []
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat id, message id)
+        self.sent: list[dict[str, Any]] = []  # every accepted sendMessage, in order
+        self.send_times: list[float] = []  # arrival time of every accepted send
+        self.rate_limited = 0  # 429s answered because a limit was exceeded
+        self.injected = 0  # faults answered from `inject`
+        self.commands: list[dict[str, Any]] = []
+        self.webhook: dict[str, Any] | None = None
+        self.faults: list[TgFault] = []
+        self.blocked: set[int] = set()
+        self.migrated: dict[int, int] = {}
+        self.members: dict[tuple[int, int], str] = {}  # (chat id, user id) -> status
+        self.closing = False
+        self.base = ""
+        self._chats: dict[int, _ChatState] = {}
+        self._usernames: dict[str, int] = {}
+        self._users: dict[int, dict[str, Any]] = {}
+        self._updates: deque[dict[str, Any]] = deque()
+        self._update_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._new_update = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._overall: deque[float] = deque()
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self._webhook_tasks: set[asyncio.Task[None]] = set()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """What PTB's ``base_url`` wants: ``http://127.0.0.1:PORT/bot``."""
+        return f"{self.base}/bot"
+
+    async def start(self) -> FakeTelegram:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2,
+                                     handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        self.closing = True
+        self._new_update.set()  # long polls return now, so teardown never waits for them
+        for task in list(self._webhook_tasks):
+            task.cancel()
+        if self._session:
+            await self._session.close()
+        if self._runner:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeTelegram:
+        return await self.start()
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.stop()
+
+    # ---- what tests set up ---------------------------------------------------------------------
+
+    def add_chat(self, chat_id: int, chat_type: str = "group", title: str | None = None,
+                 username: str | None = None) -> dict[str, Any]:
+        """Register a chat (push_message does it for you); returns its Chat object."""
+        state = self._chats.get(chat_id)
+        if state is None:
+            chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+            if chat_type == "private":
+                chat["first_name"] = title or f"User {chat_id}"
+            else:
+                chat["title"] = title or f"Chat {chat_id}"
+            state = self._chats[chat_id] = _ChatState(chat)
+        if username:
+            state.chat["username"] = username
+            self._usernames[username.lower().lstrip("@")] = chat_id
+        return state.chat
+
+    def set_member(self, chat_id: int, user_id: int, status: str = "administrator") -> None:
+        """status: creator | administrator | member | restricted | left | kicked."""
+        self.members[(chat_id, user_id)] = status
+
+    def block(self, chat_id: int) -> None:
+        """The user blocked the bot: sends get 403 until they write to the bot again."""
+        self.blocked.add(chat_id)
+
+    def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The group became a supergroup: sends to the old id get 400 migrate_to_chat_id."""
+        self.migrated[old_chat_id] = new_chat_id
+        old = self._chats.get(old_chat_id)
+        self.add_chat(new_chat_id, "supergroup", title=old.chat.get("title") if old else None)
+        for (chat, user), status in list(self.members.items()):
+            if chat == old_chat_id:
+                self.members[(new_chat_id, user)] = status
+
+    def inject(self, kind: str, chat_id: int | str | None = None, times: int | None = 1,
+               methods: tuple[str, ...] | frozenset[str] = ("sendMessage",),
+               **kwargs: Any) -> TgFault:
+        """Fail the next `times` calls of `methods` (to `chat_id`, or any chat).
+
+        kind: retry_after (429, retry_after=N) | blocked (403) | kicked (403) |
+        migrate (400, migrate_to=ID) | not_found (400 chat not found) | bad_request
+        (400, description=...) | server_error (status=500/502/...) | reset (connection
+        dropped) | delay (delay=seconds, then answered normally).
+        """
+        fault = TgFault(kind=kind, chat_id=None if chat_id is None else str(chat_id),
+                        methods=frozenset(methods), times=times, **kwargs)
+        self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+        self.blocked.clear()
+        self.migrated.clear()
+
+    def push_update(self, update: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._update_ids), **update}
+        if self.webhook:
+            task = asyncio.ensure_future(self._post_webhook(update))
+            self._webhook_tasks.add(task)
+            task.add_done_callback(self._webhook_tasks.discard)
+        else:
+            self._updates.append(update)
+            self._wake_pollers()
+        self._notify()
+        return update
+
+    def push_message(self, chat_id: int, user_id: int | None, text: str,
+                     chat_type: str = "private", *, username: str | None = None,
+                     title: str | None = None, chat_username: str | None = None,
+                     sender_chat: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A user (or, for channels, the channel) writes `text`; a leading /command gets its
+        bot_command entity. Returns the update."""
+        chat = self.add_chat(chat_id, chat_type, title=title, username=chat_username)
+        state = self._chats[chat_id]
+        message: dict[str, Any] = {"message_id": state.next_message_id, "date": int(time.time()),
+                                   "chat": chat, "text": text}
+        state.next_message_id += 1
+        if chat_type != "channel" and user_id is not None:
+            message["from"] = self.user(user_id, username)
+            if chat_type == "private":
+                self.blocked.discard(chat_id)  # writing to the bot means it is not blocked
+        if chat_type == "channel" or sender_chat is not None:
+            message["sender_chat"] = sender_chat or chat
+        if text.startswith("/"):
+            command = text.split()[0] if text.split() else text
+            message["entities"] = [{"type": "bot_command", "offset": 0,
+                                    "length": utf16_len(command)}]
+        key = "channel_post" if chat_type == "channel" else "message"
+        return self.push_update({key: message})
+
+    def push_callback(self, chat_id: int, user_id: int, data: str,
+                      message_id: int | None = None,
+                      username: str | None = None) -> dict[str, Any]:
+        """A user taps an inline button with callback `data` under a bot message (default: the
+        bot's latest message in that chat that has a keyboard)."""
+        if message_id is None:
+            message_id = self.last_keyboard_message(chat_id)["message_id"]
+        message = self._public_message(self.messages[(chat_id, message_id)])
+        return self.push_update({"callback_query": {
+            "id": str(next(self._callback_ids)), "from": self.user(user_id, username),
+            "chat_instance": f"ci{chat_id}", "data": data, "message": message,
+        }})
+
+    def tap(self, chat_id: int, user_id: int, label: str) -> dict[str, Any]:
+        """Tap the button whose label contains `label` on the latest keyboard in the chat."""
+        msg = self.last_keyboard_message(chat_id)
+        for row in msg["reply_markup"]["inline_keyboard"]:
+            for button in row:
+                if label in button["text"] and "callback_data" in button:
+                    return self.push_callback(chat_id, user_id, button["callback_data"],
+                                              msg["message_id"])
+        raise LookupError(f"no button {label!r} in {msg['reply_markup']}")
+
+    def user(self, user_id: int, username: str | None = None) -> dict[str, Any]:
+        user = self._users.get(user_id)
+        if user is None:
+            user = self._users[user_id] = {"id": user_id, "is_bot": False,
+                                           "first_name": f"User{user_id}"}
+        if username:
+            user["username"] = username
+        return user
+
+    # ---- what tests read -------------------------------------------------------------------------
+
+    def count(self, method: str) -> int:
+        return self.method_counts.get(method, 0)
+
+    def calls_of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def sent_to(self, chat_id: int | str) -> list[dict[str, Any]]:
+        """Accepted sendMessage messages to a chat (text = parsed plain text, html = as sent)."""
+        cid = self._resolve(chat_id)
+        return [m for m in self.sent if m["chat"]["id"] == cid]
+
+    def last_keyboard_message(self, chat_id: int) -> dict[str, Any]:
+        for (cid, _), msg in reversed(self.messages.items()):
+            if cid == chat_id and msg.get("reply_markup"):
+                return msg
+        raise LookupError(f"no bot message with a keyboard in chat {chat_id}")
+
+    def achieved_rate(self) -> float:
+        """Accepted sends per second between the first and the last one."""
+        if len(self.send_times) < 2:
+            return 0.0
+        return (len(self.send_times) - 1) / (self.send_times[-1] - self.send_times[0])
+
+    async def wait_for(self, predicate: Callable[[list[Call]], Any], timeout: float = 10.0,
+                       what: str = "") -> Any:
+        """Until predicate(calls) is truthy (returns it); AssertionError after `timeout`."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    result = predicate(self.calls)
+                    if result:
+                        return result
+                    await self._changed.wait()
+        except TimeoutError:
+            recent = [(c.method, c.status, c.chat_id) for c in self.calls[-12:]]
+            raise AssertionError(f"timed out after {timeout}s waiting for "
+                                 f"{what or predicate}; recent calls: {recent}") from None
+
+    # ---- the server --------------------------------------------------------------------------
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _wake_pollers(self) -> None:
+        self._new_update.set()
+        self._new_update = asyncio.Event()
+
+    def _resolve(self, chat_id: Any) -> int | None:
+        if isinstance(chat_id, int):
+            return chat_id
+        text = str(chat_id)
+        if text.startswith("@"):
+            return self._usernames.get(text[1:].lower())
+        try:
+            return int(text)
+        except ValueError:
+            return None
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if not request.body_exists:
+            return {}
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        form = await request.post()
+        params: dict[str, Any] = {}
+        for key, value in form.items():
+            if isinstance(value, str) and key in _JSON_PARAMS:
+                try:
+                    params[key] = json.loads(value)
+                    continue
+                except ValueError:
+                    pass
+            params[key] = value if isinstance(value, str) else "<file>"
+        return params
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        call = Call(method, params if self.record_params else {}, time.monotonic())
+        if "chat_id" in params:
+            call.chat_id = str(params["chat_id"])
+        self.calls.append(call)
+        self.method_counts[method] = self.method_counts.get(method, 0) + 1
+        try:
+            if self.token is not None and request.match_info["token"] != self.token:
+                return self._error(call, 401, "Unauthorized")
+            if self.faults:
+                response = await self._fault(request, call, params)
+                if response is not None:
+                    return response
+            handler = getattr(self, f"_m_{method}", None)
+            if handler is None:
+                self.unknown_methods.append(method)
+                return self._ok(True)
+            return await handler(call, params)
+        finally:
+            self._notify()
+
+    @staticmethod
+    def _ok(result: Any) -> web.Response:
+        return web.Response(text=json.dumps({"ok": True, "result": result}),
+                            content_type="application/json")
+
+    def _error(self, call: Call, status: int, description: str,
+               parameters: dict[str, Any] | None = None) -> web.Response:
+        call.status = status
+        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if parameters:
+            body["parameters"] = parameters
+        return web.Response(status=status, text=json.dumps(body),
+                            content_type="application/json")
+
+    def _too_many(self, call: Call, retry_after: int) -> web.Response:
+        return self._error(call, 429, f"Too Many Requests: retry after {retry_after}",
+                           {"retry_after": retry_after})
+
+    async def _fault(self, request: web.Request, call: Call,
+                     params: dict[str, Any]) -> web.StreamResponse | None:
+        target = self._resolve(params.get("chat_id"))
+        for fault in self.faults:
+            if call.method not in fault.methods:
+                continue
+            if fault.chat_id is not None and self._resolve(fault.chat_id) != target:
+                continue
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+            self.injected += 1
+            return await self._answer_fault(request, call, fault)
+        return None
+
+    async def _answer_fault(self, request: web.Request, call: Call,
+                            fault: TgFault) -> web.StreamResponse | None:
+        kind = fault.kind
+        if kind == "delay":
+            await asyncio.sleep(fault.delay)
+            return None
+        if kind == "retry_after":
+            return self._too_many(call, fault.retry_after)
+        if kind == "blocked":
+            return self._error(call, 403, "Forbidden: bot was blocked by the user")
+        if kind == "kicked":
+            return self._error(call, 403, "Forbidden: bot was kicked from the group chat")
+        if kind == "migrate":
+            return self._error(call, 400, "Bad Request: group chat was upgraded to a supergroup "
+                               "chat", {"migrate_to_chat_id": fault.migrate_to})
+        if kind == "not_found":
+            return self._error(call, 400, "Bad Request: chat not found")
+        if kind == "bad_request":
+            return self._error(call, 400, fault.description or "Bad Request: bad request")
+        if kind == "server_error":
+            return self._error(call, fault.status, fault.description or "Internal Server Error")
+        if kind == "reset":
+            call.status = 0
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError  # aiohttp drops the connection without an answer
+        raise ValueError(f"unknown fault kind {kind!r}")
+
+    # ---- limits --------------------------------------------------------------------------------
+
+    def _over_limit(self, state: _ChatState, now: float) -> int:
+        """0 if a send to this chat is allowed now, else the retry_after to answer."""
+        limits = self.limits
+        assert limits is not None
+        overall = self._overall
+        while overall and overall[0] <= now - 1.0:
+            overall.popleft()
+        if len(overall) >= limits.overall_per_second:
+            return max(1, math.ceil(overall[0] + 1.0 - now))
+        if now - state.last_send < limits.per_chat_interval - limits.tolerance:
+            return max(1, math.ceil(state.last_send + limits.per_chat_interval - now))
+        if state.chat["type"] != "private":
+            window = state.window
+            while window and window[0] <= now - 60.0:
+                window.popleft()
+            if len(window) >= limits.group_per_minute:
+                return max(1, math.ceil(window[0] + 60.0 - now))
+        return 0
+
+    def _record_send(self, state: _ChatState, now: float) -> None:
+        state.last_send = now
+        self.send_times.append(now)
+        if self.limits is not None:
+            self._overall.append(now)
+            if state.chat["type"] != "private":
+                state.window.append(now)
+
+    # ---- methods ---------------------------------------------------------------------------------
+
+    def _public_message(self, msg: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in msg.items() if k != "html"}
+
+    def _chat_or_error(self, call: Call, params: dict[str, Any]) -> _ChatState | web.Response:
+        cid = self._resolve(params.get("chat_id"))
+        if cid is None or cid not in self._chats:
+            return self._error(call, 400, "Bad Request: chat not found")
+        if cid in self.migrated:
+            return self._error(call, 400, "Bad Request: group chat was upgraded to a supergroup "
+                               "chat", {"migrate_to_chat_id": self.migrated[cid]})
+        if cid in self.blocked:
+            return self._error(call, 403, "Forbidden: bot was blocked by the user")
+        return self._chats[cid]
+
+    def _text(self, call: Call, params: dict[str, Any]) -> tuple[str, str] | web.Response:
+        raw = str(params.get("text", ""))
+        text = raw
+        if str(params.get("parse_mode", "")).upper() == "HTML" and self.validate_html:
+            try:
+                text, _ = parse_telegram_html(raw)
+            except HtmlError as exc:
+                return self._error(call, 400, f"Bad Request: {exc}")
+        if not text.strip():
+            return self._error(call, 400, "Bad Request: message text is empty")
+        if utf16_len(text) > 4096:
+            return self._error(call, 400, "Bad Request: message is too long")
+        return text, raw
+
+    async def _m_getMe(self, call: Call, params: dict[str, Any]) -> web.Response:
+        return self._ok(self.bot)
+
+    async def _m_deleteWebhook(self, call: Call, params: dict[str, Any]) -> web.Response:
+        self.webhook = None
+        return self._ok(True)
+
+    async def _m_setWebhook(self, call: Call, params: dict[str, Any]) -> web.Response:
+        self.webhook = {"url": params.get("url", ""), "secret": params.get("secret_token")}
+        return self._ok(True)
+
+    async def _m_getWebhookInfo(self, call: Call, params: dict[str, Any]) -> web.Response:
+        url = self.webhook["url"] if self.webhook else ""
+        return self._ok({"url": url, "has_custom_certificate": False,
+                         "pending_update_count": len(self._updates)})
+
+    async def _m_getUpdates(self, call: Call, params: dict[str, Any]) -> web.Response:
+        offset = int(params.get("offset") or 0)
+        limit = int(params.get("limit") or 100)
+        timeout = float(params.get("timeout") or 0)
+        while self._updates and self._updates[0]["update_id"] < offset:
+            self._updates.popleft()  # confirmed
+        deadline = time.monotonic() + timeout
+        while not self.closing:
+            if self._updates:
+                return self._ok(list(itertools.islice(self._updates, limit)))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._new_update.wait(), remaining)
+        return self._ok([])
+
+    async def _m_sendMessage(self, call: Call, params: dict[str, Any]) -> web.Response:
+        state = self._chat_or_error(call, params)
+        if isinstance(state, web.Response):
+            return state
+        parsed = self._text(call, params)
+        if isinstance(parsed, web.Response):
+            return parsed
+        now = call.time
+        if self.limits is not None:
+            retry_after = self._over_limit(state, now)
+            if retry_after:
+                self.rate_limited += 1
+                return self._too_many(call, retry_after)
+        self._record_send(state, now)
+        text, raw = parsed
+        msg: dict[str, Any] = {"message_id": state.next_message_id, "date": int(time.time()),
+                               "chat": state.chat, "from": self.bot, "text": text, "html": raw}
+        state.next_message_id += 1
+        if params.get("reply_markup"):
+            msg["reply_markup"] = params["reply_markup"]
+        if params.get("link_preview_options"):
+            msg["link_preview_options"] = params["link_preview_options"]
+        self.messages[(state.chat["id"], msg["message_id"])] = msg
+        self.sent.append(msg)
+        return self._ok(self._public_message(msg))
+
+    async def _edit(self, call: Call, params: dict[str, Any], text_too: bool) -> web.Response:
+        state = self._chat_or_error(call, params)
+        if isinstance(state, web.Response):
+            return state
+        key = (state.chat["id"], int(params.get("message_id") or 0))
+        msg = self.messages.get(key)
+        if msg is None:
+            return self._error(call, 400, "Bad Request: message to edit not found")
+        text, raw = msg["text"], msg["html"]
+        if text_too:
+            parsed = self._text(call, params)
+            if isinstance(parsed, web.Response):
+                return parsed
+            text, raw = parsed
+        markup = params.get("reply_markup")
+        if raw == msg["html"] and markup == msg.get("reply_markup"):
+            return self._error(call, 400, "Bad Request: message is not modified: specified new "
+                               "message content and reply markup are exactly the same as a "
+                               "current content and reply markup of the message")
+        msg.update(text=text, html=raw, edit_date=int(time.time()))
+        if markup:
+            msg["reply_markup"] = markup
+        else:
+            msg.pop("reply_markup", None)
+        return self._ok(self._public_message(msg))
+
+    async def _m_editMessageText(self, call: Call, params: dict[str, Any]) -> web.Response:
+        return await self._edit(call, params, text_too=True)
+
+    async def _m_editMessageReplyMarkup(self, call: Call, params: dict[str, Any]) -> web.Response:
+        return await self._edit(call, params, text_too=False)
+
+    async def _m_answerCallbackQuery(self, call: Call, params: dict[str, Any]) -> web.Response:
+        return self._ok(True)
+
+    async def _m_setMyCommands(self, call: Call, params: dict[str, Any]) -> web.Response:
+        commands = params.get("commands") or []
+        for c in commands:
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", c.get("command", "")) or not (
+                    1 <= len(c.get("description", "")) <= 256):
+                return self._error(call, 400, "Bad Request: BOT_COMMAND_INVALID")
+        self.commands = commands
+        return self._ok(True)
+
+    async def _m_getMyCommands(self, call: Call, params: dict[str, Any]) -> web.Response:
+        return self._ok(self.commands)
+
+    async def _m_deleteMyCommands(self, call: Call, params: dict[str, Any]) -> web.Response:
+        self.commands = []
+        return self._ok(True)
+
+    async def _m_getChat(self, call: Call, params: dict[str, Any]) -> web.Response:
+        cid = self._resolve(params.get("chat_id"))
+        if cid is None or cid not in self._chats:
+            return self._error(call, 400, "Bad Request: chat not found")
+        gifts = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                 "premium_subscription": False, "gifts_from_channels": False}
+        return self._ok({**self._chats[cid].chat, "accent_color_id": 0, "max_reaction_count": 11,
+                         "accepted_gift_types": gifts})
+
+    def _member(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        user = self.bot if user_id == BOT_ID else self.user(user_id)
+        status = self.members.get((chat_id, user_id), "member")
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update(
+                can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                can_delete_messages=True, can_manage_video_chats=True,
+                can_restrict_members=True, can_promote_members=False, can_change_info=True,
+                can_invite_users=True, can_post_stories=False, can_edit_stories=False,
+                can_delete_stories=False, can_post_messages=True, can_edit_messages=True,
+                can_pin_messages=True,
+            )
+        elif status == "restricted":
+            member.update(is_member=True, can_send_messages=False, until_date=0)
+        elif status == "kicked":
+            member["until_date"] = 0
+        return member
+
+    async def _m_getChatMember(self, call: Call, params: dict[str, Any]) -> web.Response:
+        cid = self._resolve(params.get("chat_id"))
+        if cid is None or cid not in self._chats:
+            return self._error(call, 400, "Bad Request: chat not found")
+        return self._ok(self._member(cid, int(params.get("user_id") or 0)))
+
+    async def _m_getChatAdministrators(self, call: Call, params: dict[str, Any]) -> web.Response:
+        cid = self._resolve(params.get("chat_id"))
+        if cid is None or cid not in self._chats:
+            return self._error(call, 400, "Bad Request: chat not found")
+        return self._ok([self._member(c, u) for (c, u), status in self.members.items()
+                         if c == cid and status in _ADMIN_STATUSES])
+
+    async def _post_webhook(self, update: dict[str, Any]) -> None:
+        assert self.webhook is not None
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        headers = {}
+        if self.webhook.get("secret"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret"]
+        for _ in range(20):  # like Telegram: retry until the bot answers 200
+            try:
+                async with self._session.post(self.webhook["url"], json=update,
+                                              headers=headers) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
