@@ -55,7 +55,7 @@ RESPONSE_URL_TIMEOUT = 10.0
 
 ACTION_PREFIX = "news:"  # action_id of buttons carrying a command line in `value`
 LINK_PREFIX = "newslink:"  # action_id of link buttons (clicks are acked, nothing else)
-HOME_COMMAND = ("topics", [])  # what the App Home tab shows: the user's DM subscription
+HOME_COMMAND = ("subscribe", [])  # no argument: a toggle button per topic, for this chat
 
 # The chat cannot be reached any more: delivery deactivates it.
 PERMANENT_ERRORS = frozenset({
@@ -388,6 +388,8 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        # one command at a time per chat: handlers read, change and save a chat's settings
+        self._locks = [asyncio.Lock() for _ in range(64)]
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -485,6 +487,7 @@ class SlackAdapter:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        self.deps.channel_check.pop("slack", None)
         self.transport.client = None
         if self._session is not None:
             await self._session.close()
@@ -558,7 +561,8 @@ class SlackAdapter:
         from handlers.router import dispatch
 
         try:
-            return await dispatch(cmd, self.deps)
+            async with self._locks[hash(cmd.chat_key) % len(self._locks)]:
+                return await dispatch(cmd, self.deps)
         except Exception:  # dispatch never raises, by contract; be safe anyway
             log.exception("event=slack_dispatch_error command=%s", cmd.name)
             return Reply.text("Sorry, something went wrong. Please try again.")
@@ -674,23 +678,28 @@ class SlackAdapter:
 
     # -- checks the handlers may ask for ---------------------------------------------------------
 
-    async def check_channel(self, channel_id: str) -> str | None:
-        """None if the bot can post in the channel, else what to do about it."""
+    async def check_channel(self, name: str) -> str | None:
+        """None if the bot can post in the channel, else what the admin should do."""
+        channel_id = command_text(name).strip().lstrip("#")
+        if not re.fullmatch(r"[CG][A-Z0-9]{2,}", channel_id):
+            return (f"{name} is not a channel id; type the channel as #name so that Slack "
+                    "sends its id")
         client = self.transport.client
         if client is None:
-            return "Slack is not connected yet."
+            return "Slack is not connected yet; try again in a minute"
         try:
             resp = await client.conversations_info(channel=channel_id)
         except SlackApiError as exc:
             _, error, _ = slack_error(exc)
             if error in ("channel_not_found", "not_in_channel"):
-                return "I cannot see this channel: invite me with /invite @newsbot."
-            return f"Slack said {error}."
+                return (f"the bot cannot see {channel_id}; invite it there with "
+                        "/invite @newsbot")
+            return f"could not check {channel_id} ({error}); try again in a minute"
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            return f"Slack did not answer ({exc!r})."
+            return f"could not check {channel_id} ({exc!r}); try again in a minute"
         info = resp.get("channel") or {}
         if info.get("is_archived"):
-            return "This channel is archived."
+            return f"{channel_id} is archived"
         if info.get("is_member") or not info.get("is_private"):
-            return None
-        return "I am not a member of this private channel: invite me with /invite @newsbot."
+            return None  # a member, or a public channel (chat:write.public)
+        return f"the bot is not in the private channel {channel_id}; /invite @newsbot there"

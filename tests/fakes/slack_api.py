@@ -14,6 +14,10 @@ there is kept in `slack.responses[key]`. Faults apply to the next `times` matchi
 `status` (429 carries `Retry-After`; 5xx answers a text body), `error` (200 with
 `{"ok": false, "error": ...}`, or `error_status` to send another status), optionally only for
 one `channel`.
+
+Socket Mode: apps.connections.open answers `ws://127.0.0.1:PORT/socket`; the fake says hello,
+`await slack.socket_send("slash_commands", slash_command_fields(...))` pushes an envelope and
+the bot's acks are kept in `slack.socket_acks`.
 """
 
 from __future__ import annotations
@@ -84,6 +88,10 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        # Socket Mode: apps.connections.open hands out ws://.../socket; acks land here
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_acks: list[dict[str, Any]] = []
+        self._envelopes = itertools.count(1)
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -144,6 +152,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -153,6 +162,9 @@ class FakeSlack:
         return self
 
     async def stop(self) -> None:
+        for ws in list(self.sockets):  # wake the readers, or teardown waits for them
+            with contextlib.suppress(Exception):
+                await ws.close()
         if self._runner:
             await self._runner.cleanup()
 
@@ -247,8 +259,36 @@ class FakeSlack:
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(p.get("users", "X"))[1:]}}
         if method == "apps.connections.open":
-            return {"ok": False, "error": "not_allowed_token_type"}
+            return {"ok": True, "url": self.base.replace("http://", "ws://") + "/socket"}
         return {"ok": False, "error": "unknown_method"}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1,
+                            "connection_info": {"app_id": "A0001"},
+                            "debug_info": {"host": "fake", "approximate_connection_time": 3600}})
+        self._notify()
+        try:
+            async for msg in ws:
+                if msg.type == aiohttp.WSMsgType.TEXT:
+                    with contextlib.suppress(ValueError):
+                        self.socket_acks.append(json.loads(msg.data))
+                        self._notify()
+        finally:
+            if ws in self.sockets:
+                self.sockets.remove(ws)
+        return ws
+
+    async def socket_send(self, kind: str, payload: dict[str, Any]) -> str:
+        """Push an envelope ("slash_commands", "interactive", "events_api") to the bot."""
+        envelope_id = f"env-{next(self._envelopes)}"
+        await self.sockets[-1].send_json({"envelope_id": envelope_id, "type": kind,
+                                          "payload": payload,
+                                          "accepts_response_payload": kind != "events_api",
+                                          "retry_attempt": 0, "retry_reason": ""})
+        return envelope_id
 
     async def _response(self, request: web.Request) -> web.Response:
         key = request.match_info["key"]
@@ -292,11 +332,11 @@ async def post_signed(url: str, secret: str, body: str, content_type: str, *,
         return Answer(resp.status, text, time.monotonic() - started)
 
 
-def slash_command_body(*, text: str, channel_id: str, user_id: str, response_url: str,
-                       command: str = "/news", channel_name: str = "", user_name: str = "",
-                       team_id: str = "T0001") -> str:
-    """The form body Slack posts for a slash command."""
-    fields = {
+def slash_command_fields(*, text: str, channel_id: str, user_id: str, response_url: str,
+                         command: str = "/news", channel_name: str = "", user_name: str = "",
+                         team_id: str = "T0001") -> dict[str, str]:
+    """The fields Slack sends for a slash command (a form over HTTP, JSON over Socket Mode)."""
+    return {
         "token": "legacy-verification-token",
         "team_id": team_id,
         "team_domain": "fake",
@@ -313,15 +353,14 @@ def slash_command_body(*, text: str, channel_id: str, user_id: str, response_url
         "response_url": response_url,
         "trigger_id": f"{int(time.time())}.1.abc",
     }
-    return urllib.parse.urlencode(fields)
 
 
 async def slash_command(url: str, secret: str, *, text: str, channel_id: str = "C0001",
                         user_id: str = "U0001", response_url: str, timestamp: int | None = None,
                         bad_signature: bool = False, unsigned: bool = False,
                         **extra: Any) -> Answer:
-    body = slash_command_body(text=text, channel_id=channel_id, user_id=user_id,
-                              response_url=response_url, **extra)
+    body = urllib.parse.urlencode(slash_command_fields(
+        text=text, channel_id=channel_id, user_id=user_id, response_url=response_url, **extra))
     return await post_signed(url, secret, body, "application/x-www-form-urlencoded",
                              timestamp=timestamp, bad_signature=bad_signature, unsigned=unsigned)
 
