@@ -86,17 +86,17 @@ _COUNTRIES_RU = [
 # Words that mark a meeting, a visit, talks or an agreement between officials.
 _MEET_EN = [
     "met", "meet", "meeting", "talks", "visit", "delegation", "received", "hosted",
-    "ambassador", "embassy", "memorandum", "agreement", "protocol", "signed", "consultations",
-    "negotiations", "counterpart", "discussed", "videoconference", "video link",
+    "ambassador", "embassy", "memorandum", "signed", "consultations", "negotiations",
+    "counterpart", "discussed", "videoconference", "video link",
 ]
 _MEET_AZ = [
     "görüş*", "danışıq*", "səfər*", "nümayəndə heyət*", "qəbul edib", "qəbul edilib",
-    "səfir*", "səfirlik*", "memorandum*", "saziş*", "protokol*", "imzala*", "müzakirə*",
+    "səfir*", "səfirlik*", "memorandum*", "imzala*", "müzakirə*",
     "məsləhətləşmə*", "videokonfrans*", "həmkar*",
 ]
 _MEET_RU = [
     "встреч*", "встрети*", "переговор*", "визит*", "делегаци*", "принял* делегаци*",
-    "посол", "посольств*", "меморандум*", "соглашени*", "протокол*", "подписа*",
+    "посол", "посольств*", "меморандум*", "подписа*",
     "консультаци*", "обсуди*", "обсужд*", "видеоконференц*", "коллег*",
 ]
 
@@ -122,7 +122,7 @@ _WCO = Topic(
             "Customs Cooperation Council^2.5", "Policy Commission^2",
             "Regional Office for Capacity Building^2", "Council sessions^1",
             "Secretary General & WCO^1", "Harmonized System^1", "SAFE Framework^1",
-            "Revised Kyoto Convention^1", "WCO experts^1", "WCO Europe region^1",
+            "Revised Kyoto Convention^1",
         ],
         "az": [
             "Ümumdünya Gömrük Təşkilat*^2.5", "Dünya Gömrük Təşkilat*^2.5", "ÜGT^2", "DGT^2",
@@ -149,9 +149,9 @@ _BILATERAL = Topic(
     terms={
         "en": [
             "bilateral^2",
-            "@meet & @country^1.5",
+            "@meet & @country^1.5", "agreement | protocol & @country^1",
             "Azerbaijan* and @country^2", "@country and Azerbaijan*^2",
-            "between Azerbaijan* and @country^1", "Azerbaijani @country^2",
+"Azerbaijani @country^2",
             "@country customs^1.5", "@country side^1.5", "@country delegation^1.5",
             "@country ambassador^1.5", "ambassador of @country^1.5",
             "two countries^1", "both countries^1", "the two sides^1", "both sides^1",
@@ -164,11 +164,12 @@ _BILATERAL = Topic(
             "member states^-1.5", "member countries^-1.5", "participating countries^-1",
             "several countries^-1", "countries of the region^-1", "Turkic States^-2",
             "CIS^-1.5", "Commonwealth of Independent States^-1.5", "multilateral^-1.5",
-            "heads of customs administrations^-1", "European Union^-1",
+            "heads of customs administrations^-1", "European Union^-1", "trilateral^-2",
+            "free trade agreement^-1",
         ],
         "az": [
             "ikitərəfli^2",
-            "@meet & @country^1.5",
+            "@meet & @country^1.5", "saziş* | protokol* & @country^1",
             "Azərbaycan* və @country^2", "@country və Azərbaycan*^2",
             "Azərbaycan* @country^1", "@country gömrük*^1.5", "@country tərəf*^1.5",
             "@country nümayəndə heyət*^1.5", "@country səfir*^1.5",
@@ -176,11 +177,12 @@ _BILATERAL = Topic(
             "@country @country^-1", "@country və @country^-1", "@country sərhəd*^-0.5",
             "üzv dövlət*^-1.5", "üzv ölkə*^-1.5", "bir sıra ölkə*^-1", "region ölkələri^-1",
             "Türk Dövlətləri^-2", "MDB^-1.5", "Müstəqil Dövlətlər Birliy*^-1.5",
-            "çoxtərəfli^-1.5", "Avropa İttifaq*^-1",
+            "çoxtərəfli^-1.5", "Avropa İttifaq*^-1", "üçtərəfli^-2",
+            "azad ticarət saziş*^-1",
         ],
         "ru": [
             "двусторонн*^2",
-            "@meet & @country^1.5",
+            "@meet & @country^1.5", "соглашени* | протокол* & @country^1",
             "Азербайдж* и @country^2", "@country и Азербайдж*^2",
             "азербайджано*^1.5", "таможенн* служб* @country^1.5", "таможн* @country^1.5",
             "делегаци* @country^1.5", "посол @country^1.5", "@country сторон*^1.5",
@@ -189,7 +191,7 @@ _BILATERAL = Topic(
             "государств* членов^-1.5", "государств участников^-1.5", "стран участниц^-1.5",
             "ряда стран^-1", "стран региона^-1", "тюркских государств^-2", "СНГ^-1.5",
             "Содружеств* Независим* Государств^-1.5", "многосторонн*^-1.5",
-            "Европейск* союз*^-1",
+            "Европейск* союз*^-1", "трехсторонн*^-2", "свободной торговл*^-1",
         ],
     },
 )
@@ -238,6 +240,7 @@ _SMUGGLING = Topic(
             "seized^1", "seizure*^1.5", "confiscat*^1", "detained^1", "detention^1",
             "criminal case^1.5", "trafficking^1.5", "concealed^1", "hidden^0.5",
             "hiding place*^1", "false bottom*^1", "double bottom^1", "excise stamps^1",
+            "cigarettes^1", "tobacco^0.5",
             "undeclared^1", "illegal*^1", "cultural value^1", "intellectual property^0.5",
             "investigative department^1",
         ],
@@ -246,14 +249,15 @@ _SMUGGLING = Topic(
             "metamfetamin*^2", "psixotrop*^2", "marixuana*^2", "odlu silah*^2", "silah*^1",
             "döyüş sursat*^1.5", "patron*^1", "tapança*^1", "saxta^1.5", "kontrafakt*^2",
             "cinayət iş*^1.5", "saxlanıl*^1", "müsadirə*^1", "gizlədil*^1",
-            "götürülüb^0.5", "istintaq*^1", "qanunsuz*^1",
+            "götürülüb^0.5", "istintaq*^1", "qanunsuz*^1", "siqaret*^1", "tütün*^0.5",
         ],
         "ru": [
             "контрабанд*^2", "наркоти*^2", "героин*^2", "гашиш*^2", "кокаин*^2",
             "метамфетамин*^2", "амфетамин*^2", "психотропн*^2", "оружи*^1.5",
             "боеприпас*^1", "патрон*^1", "пистолет*^1", "контрафакт*^2", "поддельн*^1.5",
             "уголовн* дел*^1.5", "задержан*^1", "изъят*^1", "конфиск*^1", "незаконн*^1",
-            "сокрыт*^1", "спрятан*^1", "тайник*^1", "следств*^1",
+            "сокрыт*^1", "спрятан*^1", "тайник*^1", "следств*^1", "сигарет*^1",
+            "табач*^0.5",
         ],
     },
 )
@@ -267,25 +271,27 @@ _TRADE = Topic(
         "en": [
             "foreign trade turnover^3", "trade turnover^2", "foreign trade^1.5",
             "=trade^0.5", "trade union^-1", "Ministry of Trade^-0.5",
-            "exports^1", "=export^0.5", "imports^1", "imported^0.5", "=import^0.5",
-            "import dut*^-0.5", "import customs dut*^-0.5",
+            "=exports^1", "=export^0.5", "=imports^1", "=imported^0.5", "=import^0.5",
+            "import dut*^-0.5", "import customs dut*^-0.5", "temporary import^-0.5",
             "trade balance^1", "trade surplus^1", "trade deficit^1",
             "trading partner*^1.5", "customs statistics^1.5", "customs data^1",
             "customs payments^2", "customs revenue^2", "state budget^1.5",
             "billion^0.75", "per cent more^0.5", "compared with the same period^1",
-            "non-oil^1",
+            "non-oil^1", "collected & manat*^1.5",
         ],
         "az": [
             "xarici ticarət dövriyyə*^3", "ticarət dövriyyə*^2", "xarici ticarət^1.5",
             "ixrac*^1", "idxal*^1", "idxal rüsum*^-0.5", "ticarət tərəfdaş*^1.5",
             "gömrük statistika*^1.5", "gömrük ödəniş*^2", "dövlət büdcə*^1.5",
-            "milyard^0.75", "qeyri-neft^1", "eyni dövrü ilə müqayisədə^1",
+            "milyard^0.75", "qeyri-neft^1", "yığıl* | ödənil* & manat*^1.5",
+            "eyni dövrü ilə müqayisədə^1",
         ],
         "ru": [
             "внешнеторгов*^2", "внешн* торгов*^1.5", "товарооборот*^2",
             "торгов* оборот*^2", "экспорт*^1", "импорт*^1", "торгов* партнер*^1.5",
             "таможенн* статистик*^1.5", "таможенн* платеж*^2", "государственн* бюджет*^1.5",
-            "миллиард*^0.75", "сальдо^1", "ненефтян*^1", "по сравнению с аналогичн*^1",
+            "миллиард*^0.75", "сальдо^1", "собран* | перечисл* | поступ* | уплач* & манат*^1.5",
+            "ненефтян*^1", "по сравнению с аналогичн*^1",
         ],
     },
 )
@@ -300,8 +306,7 @@ _ECOMMERCE = Topic(
             "online store*^2", "online purchase*^2", "online shopper*^2", "online order*^2",
             "online platform*^1.5", "bought online^2", "shopping online^2", "parcel*^1.5",
             "postal^1.5", "post office*^1", "express carrier*^2", "express shipment*^1.5",
-            "postal items^1", "courier service*^1.5", "duty-free limit^1",
-            "low-value shipment*^1", "low-value parcel*^0.5",
+            "courier service*^1.5", "duty-free limit^1", "low-value shipment*^1",
         ],
         "az": [
             "elektron ticarət^2", "internet mağaza*^2", "onlayn mağaza*^2", "onlayn alış*^2",
@@ -325,24 +330,29 @@ _TRAINING = Topic(
     description="Training, seminars, workshops, courses, capacity building.",
     terms={
         "en": [
-            "training^1.5", "trainee*^1.5", "seminar*^2", "webinar*^2", "workshop*^2",
-            "course^1.5", "courses^1.5", "master class*^2", "capacity building^1.5",
+            "=training^1.5", "=trained^0.75", "trainee*^1.5", "seminar*^2", "webinar*^2",
+            "workshop*^2",
+            "=course^2", "=courses^2", "in the course of^-2", "of course^-2",
+            "course of action^-2", "master class*^2", "capacity building^1.5",
             "capacity-building^1.5", "instructor*^1", "trainers^1", "lectures^1",
             "lecturers^1", "study visit*^1", "participants^0.5", "certificates^0.5",
             "Customs Academy^1", "professional development^1.5", "exercises^0.5",
+            "Regional Office for Capacity Building^-0.5",
         ],
         "az": [
             "təlim*^2", "seminar*^2", "vebinar*^2", "treninq*^2", "kurs*^1.5",
             "ustad dərs*^2", "məşğələ*^1", "dinləyici*^1", "mühazirə*^1", "iştirakçı*^0.5",
             "sertifikat*^0.5", "Gömrük Akademiya*^1", "ixtisasartırma*^2",
             "potensialın gücləndirilməsi^1",
+            "potensialın gücləndirilməsi regional ofis*^-0.5",
+            "potensialın gücləndirilməsi üzrə regional ofis*^-0.5",
         ],
         "ru": [
             "семинар*^2", "вебинар*^2", "тренинг*^2", "обучени*^2", "обучающ*^1.5",
             "курс*^1.5", "мастер-класс*^2", "заняти*^1", "слушател*^1", "лекци*^1",
             "преподавател*^1", "участник*^0.5", "сертификат*^0.5",
             "таможенн* академи*^1", "повышени* квалификаци*^2",
-            "наращивани* потенциал*^1",
+            "наращивани* потенциал*^1", "офис* по наращивани* потенциал*^-0.5",
         ],
     },
 )
@@ -371,7 +381,8 @@ _LEGISLATION = Topic(
             "закон*^1.5", "=указ^2", "=указа^2", "=указом^2", "=указе^2",
             "постановлени*^1.5", "распоряжени*^1", "кабинет* министр*^1.5",
             "Милли Меджлис*^1.5", "поправк*^1.5", "изменени*^0.5", "вступ* в силу^1.5",
-            "правила^1", "таможенн* тариф*^1.5", "ставк*^0.5", "пошлин*^0.5",
+            "правила*^1", "=правил^1", "нов* правил*^1.5", "таможенн* тариф*^1.5",
+            "ставк*^0.5", "пошлин*^0.5",
             "кодекс*^1", "нормативн*^1", "утверди*^0.5",
         ],
     },
