@@ -254,7 +254,8 @@ class Delivery:
             if outcome == "sent":
                 self.store.record_delivered(key, item.seq)
                 await self._committer.durable()
-                queue.items.popleft()
+                if queue.items and queue.items[0] is item:  # stop() may have cleared it
+                    queue.items.popleft()
                 queue.failures = 0
             elif outcome == "moved":
                 new_key = self._moved_to
