@@ -377,9 +377,12 @@ class _Tokens:
         return " ".join(self.text[self.span(i)[0] : self.span(j - 1)[1]].split())
 
 
-# per token: matched element ids, term phrases starting here, (macro, phrase) starting here
-_TokenInfo = tuple[frozenset[int], tuple[int, ...], tuple[tuple[str, int], ...]]
-_NO_MATCH: _TokenInfo = (frozenset(), (), ())
+# per token: matched element ids, one-element term phrases starting here, longer term phrases
+# starting here, (macro, phrase) starting here
+_TokenInfo = tuple[
+    frozenset[int], tuple[int, ...], tuple[int, ...], tuple[tuple[str, int], ...]
+]
+_NO_MATCH: _TokenInfo = (frozenset(), (), (), ())
 
 
 @dataclass(slots=True)
@@ -421,6 +424,7 @@ class _Engine:
                         self._add_phrase(phrase, aid)
                     atom_ids.append(aid)
                 self.terms.append(_Term(ti, term.text, term.weight, tuple(atom_ids)))
+        self.conjunctions = [k for k, t in enumerate(self.terms) if len(t.atom_ids) > 1]
         self.atom_terms: dict[int, list[int]] = defaultdict(list)
         for k, term in enumerate(self.terms):
             for a in term.atom_ids:
@@ -485,9 +489,11 @@ class _Engine:
             ids.update(self.stems.get(self.stem(norm), ()))
             for k in range(1, min(len(norm), self.max_prefix) + 1):
                 ids.update(self.prefixes.get(norm[:k], ()))
-            starts = tuple(p for e in ids for p in self.first_elem.get(e, ()))
+            starts = [p for e in ids for p in self.first_elem.get(e, ())]
+            singles = tuple(p for p in starts if len(self.phrases[p][0]) == 1)
+            longer = tuple(p for p in starts if len(self.phrases[p][0]) > 1)
             macro_starts = tuple(x for e in ids for x in self._macro_first.get(e, ()))
-            info = (frozenset(ids), starts, macro_starts) if ids else _NO_MATCH
+            info = (frozenset(ids), singles, longer, macro_starts) if ids else _NO_MATCH
             if len(self._token_cache) > 200_000:
                 self._token_cache.clear()
             self._token_cache[token] = info
@@ -506,7 +512,7 @@ class _Engine:
         # spans of each macro: start -> ends
         macro_spans: dict[str, dict[int, list[int]]] = {name: {} for name in self.macro_phrases}
         for i in active:
-            for name, pi in infos[i][2]:
+            for name, pi in infos[i][3]:
                 p = self.macro_phrases[name][pi]
                 ends = [i + 1] if len(p) == 1 else self._run(p, i, sets, sents, n, None)
                 if ends:
@@ -514,14 +520,18 @@ class _Engine:
 
         found: set[tuple[int, int, int]] = set()
         phrases = self.phrases
+        empty: frozenset[int] = frozenset()
         for i in active:
-            for pid in infos[i][1]:
+            _ids, singles, longer, _m = infos[i]
+            for pid in singles:
+                found.add((phrases[pid][1], i, i + 1))
+            if not longer:
+                continue
+            following = sets[i + 1] if i + 1 < n else empty
+            for pid in longer:
                 elems, aid = phrases[pid]
-                if len(elems) == 1:
-                    found.add((aid, i, i + 1))
-                    continue
                 second = elems[1]
-                if isinstance(second, int) and (i + 1 >= n or second not in sets[i + 1]):
+                if isinstance(second, int) and second not in following:
                     continue  # cheap rejection before the general matcher
                 for j in self._run(elems, i, sets, sents, n, macro_spans):
                     found.add((aid, i, j))
@@ -667,20 +677,23 @@ class Classifier:
                         rec = hits[ti][(k, place)] = [0, toks.surface(i, j)]
                     rec[0] += 1
             # conjunctions: once per sentence where every atom occurs
-            for k, term in enumerate(engine.terms):
-                if len(term.atom_ids) < 2:
+            atom_sents: dict[int, set[int]] = {}
+            for k in engine.conjunctions:
+                term = engine.terms[k]
+                if not all(a in by_atom for a in term.atom_ids):
                     continue
-                per_atom = [by_atom.get(a) for a in term.atom_ids]
-                if not all(per_atom):
+                for a in term.atom_ids:
+                    if a not in atom_sents:
+                        atom_sents[a] = {s for _i, _j, s in by_atom[a]}
+                sentences = set.intersection(*(atom_sents[a] for a in term.atom_ids))
+                if not sentences:
                     continue
-                sentences = set.intersection(*({s for _i, _j, s in occ} for occ in per_atom))
-                for s in sorted(sentences):
-                    parts = []
-                    for occ in per_atom:
-                        i, j, _ = min(o for o in occ if o[2] == s)
-                        parts.append(f'"{toks.surface(i, j)}"')
-                    rec = hits[term.topic_index].setdefault((k, place), [0, " & ".join(parts)])
-                    rec[0] += 1
+                first = min(sentences)
+                parts = []
+                for a in term.atom_ids:
+                    i, j, _ = min(o for o in by_atom[a] if o[2] == first)
+                    parts.append(f'"{toks.surface(i, j)}"')
+                hits[term.topic_index][(k, place)] = [len(sentences), " & ".join(parts)]
 
         results: list[TopicMatch] = []
         for ti, recs in hits.items():
