@@ -201,13 +201,20 @@ def evaluate(rows: list[dict], classifier: Classifier | None = None) -> dict:
         )["macro"]["f1"]
         for t in SWEEP
     }
-    # decisions within 0.5 of the threshold (either side): the fragile ones
+    # margins: how far the weakest right topic and the strongest wrong one are from the
+    # threshold, and how many decisions lie within 0.5 of it (the fragile ones)
     loose = Classifier(classifier.topics, 0.01)
-    near = 0
+    right, wrong = [], []
     for r in rows:
         for m in loose.classify(r["title"], r["body"], r.get("language", "")):
-            near += abs(m.score - classifier.threshold) < 0.5
-    result["near_threshold_decisions"] = near
+            (right if m.topic_id in r["topics"] else wrong).append(m.score)
+    result["margins"] = {
+        "lowest_score_of_a_labelled_topic": min(right, default=None),
+        "highest_score_of_an_unlabelled_topic": max(wrong, default=None),
+        "decisions_within_0.5_of_threshold": sum(
+            abs(x - classifier.threshold) <= 0.5 for x in right + wrong
+        ),
+    }
     probes = probe_rows()
     pred = classifier_predictor(classifier)
     result["probes"] = {
@@ -262,7 +269,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     sweep = "  ".join(f"{t}: {f:.2f}" for t, f in result["threshold_sweep"].items())
     print(f"\nmacro F1 by threshold (default {classifier.threshold}): {sweep}")
-    print(f"decisions within 0.5 of the threshold: {result['near_threshold_decisions']}")
+    mg = result["margins"]
+    print(
+        f"margins: weakest labelled topic scores {mg['lowest_score_of_a_labelled_topic']},"
+        f" strongest unlabelled {mg['highest_score_of_an_unlabelled_topic']};"
+        f" {mg['decisions_within_0.5_of_threshold']} decisions within 0.5 of the threshold"
+    )
     pr = result["probes"]
     print(
         f"author-written probe set (n={pr['n']}, not independent): macro F1 {pr['macro_f1']:.2f},"

@@ -201,7 +201,9 @@ _EN = snowballstemmer.stemmer("english")
 _RU = snowballstemmer.stemmer("russian")
 
 # Azerbaijani nominal endings, already folded (so vowel-harmony variants collapse: lar/ler,
-# in/un ...). Stripped longest first, repeatedly, while at least 3 letters remain.
+# in/un ...). Stripped longest first, repeatedly, while at least 3 letters remain. Stems get
+# short and may cut into the root; that is harmless as long as it is consistent, and terms that
+# need precision use a prefix (``mina*``) or an exact form instead.
 _AZ_SUFFIXES = sorted(
     {
         "lar", "ler", "nin", "nun", "in", "un", "i", "u", "ni", "nu", "si", "su",
@@ -217,8 +219,10 @@ _AZ_SUFFIXES = sorted(
 
 @lru_cache(maxsize=100_000)
 def _stem_az(word: str) -> str:
+    # strip to a fixpoint (not a fixed number of rounds) so that a base form and its
+    # inflected forms end up at the same stem even where a root ends like a suffix
     stem = word
-    for _ in range(4):
+    while True:
         for suf in _AZ_SUFFIXES:
             if stem.endswith(suf) and len(stem) - len(suf) >= 3:
                 stem = stem[: -len(suf)]
