@@ -72,7 +72,7 @@ async def test_changed_release_is_an_update(server: FeedServer, env) -> None:
     server.publish("news")
     report = await poll(poller)
     assert report.result.counts() == {"new": 0, "updated": 1, "seen": 1}
-    assert store.get_item("g2").body == "Corrected text."  # type: ignore[union-attr]
+    assert store.get_item("g1").body == "Corrected text."  # type: ignore[union-attr]
 
 
 async def test_messy_entries_each_once(server: FeedServer, env) -> None:

@@ -44,6 +44,11 @@ def normalise_url(url: str) -> str:
     return urlunsplit((scheme, parts.netloc.lower().removeprefix("www."), path, query, ""))
 
 
+_HAS_ZONE = re.compile(
+    r"(?:[+-]\d\d:?\d\d|\d\dZ|\b(?:GMT|UTC|UT|Z|[ECMP][SD]T|[A-IK-Z])\b)\s*$", re.IGNORECASE
+)
+
+
 def _looks_truncated(problem: xml.sax.SAXParseException) -> bool:
     # undefined entities and the like are common and harmless; a cut-off document is not
     return problem.getMessage() in ("no element found", "unclosed token", "unclosed CDATA section")
@@ -106,17 +111,16 @@ def _entry_to_item(
         title = body.split("\n", 1)[0][:140]
 
     published, estimated = None, False
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        if entry.get(key):
-            published = _struct_to_dt(entry[key])
-            if published:
-                break
-    if published is None:
-        for key in ("published", "updated", "created", "dc_date"):
-            if entry.get(key):
-                published = parse_date(entry[key], tz)
-                if published:
-                    break
+    for key in ("published", "updated", "created"):
+        raw = (entry.get(key) or "").strip()
+        if not raw:
+            continue
+        if _HAS_ZONE.search(raw) and entry.get(f"{key}_parsed"):
+            published = _struct_to_dt(entry[f"{key}_parsed"])
+        else:  # a local date ("22 June 2022 09:50"): feedparser would take it as UTC
+            published = parse_date(raw, tz)
+        if published:
+            break
     body = drop_leading_title(body, title)
     # a body that opens with its own local date line: use it, then drop it
     first_line = body.split("\n", 1)[0]
