@@ -173,9 +173,8 @@ def _is_abbreviation(word: str) -> bool:
     return upper == len(letters) or (upper >= 2 and len(letters) <= 6)
 
 
-def detect_language(text: str) -> str:
-    """Cheap script-based guess: 'ru', 'az' or 'en'."""
-    sample = text[:5000]
+def _script_counts(sample: str) -> tuple[int, int]:
+    """(Cyrillic letters, Latin letters) in `sample`."""
     cyr = lat = 0
     for c in sample:
         if c.isalpha():
@@ -183,6 +182,13 @@ def detect_language(text: str) -> str:
                 cyr += 1
             elif c < "\u0250":
                 lat += 1
+    return cyr, lat
+
+
+def detect_language(text: str) -> str:
+    """Cheap script-based guess: 'ru', 'az' or 'en'."""
+    sample = text[:5000]
+    cyr, lat = _script_counts(sample)
     if cyr > lat:
         return "ru"
     low = sample.lower()
@@ -631,10 +637,21 @@ class Classifier:
         return engine
 
     def language_of(self, title: str, body: str, language: str = "") -> str:
+        """The given language if known, else the detected one.
+
+        A given language whose script contradicts the text (a feed configured as "en" that
+        serves Cyrillic pages) yields to the detected one.
+        """
         code = _language_code(language)
         if code in LANGUAGES or (code and code in self._langs and code != ANY):
+            sample = f"{title}\n{body[:5000]}"
+            cyr, lat = _script_counts(sample)
+            if code == "ru" and lat > 3 * cyr + 20:
+                return detect_language(sample)
+            if code in ("en", "az") and cyr > 3 * lat + 20:
+                return "ru"
             return code
-        return detect_language(f"{title}\n{body}")
+        return detect_language(f"{title}\n{body[:5000]}")
 
     def classify(self, title: str, body: str, language: str = "") -> list[TopicMatch]:
         title = _clean(title or "").strip()

@@ -121,6 +121,8 @@ def test_language_is_detected_when_not_given(clf: Classifier) -> None:
     matches = clf.classify("Обнаружена контрабанда оружия", "Изъяты пистолеты и патроны.")
     assert ids(matches) == {"smuggling"}
     assert clf.language_of("", "", "ru-RU") == "ru"
+    assert clf.language_of("Таможня", "Сотрудники таможни сообщают о новых правилах", "en") == "ru"
+    assert clf.language_of("Gomruk", "Gomruk komitesi", "az") == "az"  # same script: trusted
 
 
 def test_normalisation_folds_case_and_diacritics() -> None:
