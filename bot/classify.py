@@ -17,7 +17,8 @@ ceremony) from tagging a release. Negative weights express evidence *against* a 
 
 When two matches of the same topic cover nested spans, only the longer one counts, so a
 specific phrase overrides its parts: ``trade union^-1`` cancels ``trade`` inside it, and
-``mine clearance^2`` is not also counted as ``mine``.
+``mine clearance^2`` is not also counted as ``mine``. (So give a positive phrase at least the
+weight of its parts, or it lowers the score.)
 
 Normalisation
 -------------
@@ -52,7 +53,8 @@ Term syntax (``Topic.terms`` values)
     alternatives: either phrase.
 ``a & b``
     co-occurrence: ``a`` and ``b`` both in the same sentence (counted once per sentence), e.g.
-    ``@meet & @country``.
+    ``@meet & @country``. ``|`` binds tighter: ``agreement | protocol & @country``.
+    Co-occurrence terms are not subject to the nested-span rule above.
 ``term^2``, ``term^-1.5``
     weight (default 1). Must be the last thing in the term.
 
