@@ -89,6 +89,18 @@ def _entity(name: str) -> str:
     raise HtmlError(f'Unsupported HTML entity "&{name};"')
 
 
+class _ByteOffset:
+    """A byte offset for error messages, computed only when one is shown."""
+
+    __slots__ = ("text", "index")
+
+    def __init__(self, text: str, index: int) -> None:
+        self.text, self.index = text, index
+
+    def __str__(self) -> str:
+        return str(len(self.text[:self.index].encode()))
+
+
 def parse_telegram_html(text: str) -> tuple[str, list[tuple[str, str]]]:
     """Parse like Telegram does for parse_mode=HTML: (plain text, [(tag, href)]) or HtmlError."""
     out: list[str] = []
@@ -98,7 +110,7 @@ def parse_telegram_html(text: str) -> tuple[str, list[tuple[str, str]]]:
     for m in _TOKEN_RE.finditer(text):
         out.append(text[pos:m.start()])
         pos = m.end()
-        offset = len(text[:m.start()].encode())
+        offset = _ByteOffset(text, m.start())
         if m.group("bad"):
             what = "start tag" if m.group("bad") == "<" else "character '&'"
             raise HtmlError(f"Can't parse entities: unexpected {what} at byte offset {offset}")
