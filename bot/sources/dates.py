@@ -32,10 +32,12 @@ for number, names in enumerate(
         MONTHS[name] = number
 
 _MONTH_ALT = "|".join(sorted(MONTHS, key=len, reverse=True))
-_TIME = r"(?:[,\s]+(?:в\s+|saat\s+)?(?P<h>\d{1,2})[:.](?P<mi>\d{2}))?"
+# "09:50" or "09.50"; a dotted pair must not run on into more digits ("25.09.2019 1.234" is a
+# date and a view counter, not 01:23)
+_TIME = r"(?:[,\s]+(?:в\s+|saat\s+)?(?P<h>\d{1,2})(?=:\d\d|\.\d\d(?!\d))[:.](?P<mi>\d{2}))?"
 _NAMED = re.compile(
     rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?[\s\-./]+(?P<mon>{_MONTH_ALT})\.?[\s\-./,]+"
-    rf"(?P<y>(?:19|20)\d\d)(?:\s*(?:г\.|года|il|-ci il))?{_TIME}",
+    rf"(?P<y>(?:19|20)\d\d)(?:\s*(?:г\.|года|il|-(?:ci|cı|cu|cü)\s+il))?{_TIME}",
     re.IGNORECASE,
 )
 _NAMED_MDY = re.compile(
@@ -46,6 +48,11 @@ _NUMERIC = re.compile(r"\b(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>(?:19|20)\d\
 _ISO = re.compile(
     r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?:[T\s](?P<h>\d\d):(?P<mi>\d\d))?"
 )
+
+
+def _month_key(name: str) -> str:
+    # Azerbaijani capital dotted I: "İyun".lower() is "i" + U+0307 (combining dot above)
+    return name.lower().replace("\u0307", "").rstrip(".")
 
 
 def _build(y: str, m: int, d: str, h: str | None, mi: str | None, tz: tzinfo) -> datetime | None:
@@ -65,7 +72,7 @@ def find_local_date(text: str, tz: tzinfo) -> tuple[datetime, str] | None:
             continue
         groups = match.groupdict()
         month = groups.get("m")
-        number = int(month) if month else MONTHS.get(groups["mon"].lower().rstrip("."))
+        number = int(month) if month else MONTHS.get(_month_key(groups["mon"]))
         if not number:
             continue
         when = _build(groups["y"], number, groups["d"], groups.get("h"), groups.get("mi"), tz)
