@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import socket
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -31,6 +35,7 @@ from tests.fakes.telegram_api import BOT_ID, FakeTelegram, parse_telegram_html, 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
 
+ROOT = Path(__file__).resolve().parent.parent
 FEED = "customs"
 WAIT = 8.0  # seconds any single expectation may take
 ADMIN = 900  # a bot admin (settings.telegram.admins)
@@ -399,6 +404,49 @@ async def test_webhook_mode_checks_the_secret(tmp_path: Any) -> None:
             assert env.chat(B) is None
         finally:
             await env.stop()
+
+
+# ---- the real process ------------------------------------------------------------------------
+
+async def test_newsbot_run_answers_stops_on_sigterm_and_never_logs_the_token(
+        tmp_path: Path) -> None:
+    async with FeedServer() as feeds, FakeTelegram() as tg:
+        feeds.publish(FEED, *BACKLOG)
+        config = tmp_path / "config.toml"
+        config.write_text(f"""
+[storage]
+path = "{tmp_path / 'data'}"
+[fetch]
+allow_private = true
+[[feeds]]
+id = "{FEED}"
+url = "{feeds.url(FEED)}"
+interval_seconds = 1
+[telegram]
+api_base_url = "{tg.base_url}"
+admins = ["{ADMIN}"]
+""")
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": tg.token}
+        env.pop("TELEGRAM_WEBHOOK_SECRET", None)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        try:
+            await tg.wait_for(lambda _: tg.count("getUpdates"), 15, what="polling")
+            tg.push_message(A, A, "/start")
+            await tg.wait_for(lambda _: tg.sent_to(A), WAIT, what="an answer to /start")
+            proc.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            output, _ = await asyncio.wait_for(proc.communicate(), 10)
+            assert proc.returncode == 0
+            assert time.monotonic() - started < 5
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        logs = output.decode()
+        assert "event=platform_on platform=telegram" in logs
+        assert tg.token not in logs and tg.token.split(":")[1] not in logs
 
 
 # ---- the transport alone ----------------------------------------------------------------------

@@ -485,6 +485,8 @@ class FakeTelegram:
             call.chat_id = str(params["chat_id"])
         self.calls.append(call)
         self.method_counts[method] = self.method_counts.get(method, 0) + 1
+        if method == "getUpdates":
+            self._notify()  # a waiter may be watching for the long poll to begin
         try:
             if self.token is not None and request.match_info["token"] != self.token:
                 return self._error(call, 401, "Unauthorized")
