@@ -126,7 +126,6 @@ async def latest(cmd: Command, deps: Deps) -> Reply:
         reply.add(note)
     reply.cards = [_card(deps, item, first + n) for n, item in enumerate(items)]
     remember_list(deps, cmd.chat_key, [i.id for i in items], first)
-    reply.add(f"{typed(cmd, 'why <n>')} explains why a release got its topics.")
     if more:
         action = f"latest --page {page + 1} {count}" + (f" {topic_id}" if topic_id else "")
         reply.buttons = [[Button("More", action)]]

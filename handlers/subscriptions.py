@@ -176,6 +176,20 @@ def advance_floor(chat: Chat, before: Subscription, deps: Deps) -> None:
         chat.since_seq = max(chat.since_seq, max(leaks))
 
 
+def reactivate(chat: Chat, deps: Deps) -> bool:
+    """A paused chat (the bot was blocked or removed) that asks for alerts gets them again,
+    from now on. True if it was paused."""
+    if chat.active:
+        return False
+    chat.active = True
+    chat.deactivated_reason = None
+    chat.since_seq = max(chat.since_seq, deps.store.max_seq)
+    return True
+
+
+WELCOME_BACK = "Alerts to this chat are on again; they resume with releases published from now."
+
+
 def snapshot(sub: Subscription) -> Subscription:
     return replace(sub, topics=set(sub.topics), keywords=set(sub.keywords))
 
@@ -204,10 +218,7 @@ async def start(cmd: Command, deps: Deps) -> Reply:
     changed = stored is None
     if stored is not None and not stored.active:
         if can_change(cmd):
-            chat.active = True
-            chat.deactivated_reason = None
-            chat.since_seq = max(chat.since_seq, deps.store.max_seq)
-            changed = True
+            changed = reactivate(chat, deps)
             what = topic_names(deps, chat.subscription.topics) or "no topics yet"
             notes.append(f"Welcome back! Alerts are on again with your old settings ({what}); "
                          "they resume with releases published from now on.")
@@ -340,6 +351,8 @@ async def _toggle(cmd: Command, deps: Deps, word: str) -> Reply:
         chat.subscription.topics.add(topic.id)
         advance_floor(chat, before, deps)
         note = f"Now following {topic.name}: new releases on it arrive here."
+        if reactivate(chat, deps):
+            note += " " + WELCOME_BACK
     deps.store.save_chat(chat)
     return announce(cmd, _keyboard_reply(cmd, deps, chat, note))
 
@@ -369,13 +382,14 @@ async def subscribe(cmd: Command, deps: Deps) -> Reply:
                           following_line(deps, chat))
     chat.subscription.topics.update(added)
     advance_floor(chat, before, deps)
+    back = reactivate(chat, deps)
     deps.store.save_chat(chat)
     reply = Reply.text(
         f"Subscribed to {topic_names(deps, added)}.", following_line(deps, chat),
         "New releases on these topics arrive here; earlier ones are in "
         f"{typed(cmd, 'latest')}.")
-    if not chat.active:
-        reply.add(f"Alerts to this chat are paused; send {typed(cmd, 'start')} to resume them.")
+    if back:
+        reply.add(WELCOME_BACK)
     return announce(cmd, reply)
 
 
@@ -453,11 +467,15 @@ async def watch(cmd: Command, deps: Deps) -> Reply:
     before = snapshot(chat.subscription)
     chat.subscription.keywords.update(new)
     advance_floor(chat, before, deps)
+    back = reactivate(chat, deps)
     deps.store.save_chat(chat)
-    return announce(cmd, Reply.text(
+    reply = Reply.text(
         f"Watching {', '.join(new)}: new releases containing "
         f"{'it' if len(new) == 1 else 'any of them'} arrive here, whatever their topics.",
-        _keywords_line(chat)))
+        _keywords_line(chat))
+    if back:
+        reply.add(WELCOME_BACK)
+    return announce(cmd, reply)
 
 
 async def unwatch(cmd: Command, deps: Deps) -> Reply:

@@ -622,3 +622,17 @@ async def test_any_text_gets_a_reply_and_never_raises(
         reply = await dispatch(cmd, deps)
         assert isinstance(reply, Reply)
         assert reply.plain() != router.SORRY, line
+
+
+async def test_subscribing_in_a_paused_chat_resumes_it(deps: Deps) -> None:
+    await run(deps, "/subscribe wco")
+    chat = deps.store.get_chat("telegram:100")
+    assert chat is not None
+    chat.active, chat.deactivated_reason = False, "blocked"
+    deps.store.save_chat(chat)
+    assert "Status: paused (blocked)" in text_of(await run(deps, "/settings"))
+    new_release(deps.store, 1, "Demining while paused", ["demining"])
+    reply = await run(deps, "/subscribe demining")
+    assert "on again" in text_of(reply)
+    chat = deps.store.get_chat("telegram:100")
+    assert chat is not None and chat.active and chat.since_seq == deps.store.max_seq
