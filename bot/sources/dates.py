@@ -48,6 +48,7 @@ _NUMERIC = re.compile(r"\b(?P<d>\d{1,2})[./](?P<m>\d{1,2})[./](?P<y>(?:19|20)\d\
 _ISO = re.compile(
     r"\b(?P<y>(?:19|20)\d\d)-(?P<m>\d\d)-(?P<d>\d\d)(?:[T\s](?P<h>\d\d):(?P<mi>\d\d))?"
 )
+_COUNTER_AFTER_TIME = re.compile(r"\d:\d\d(?::\d\d)?\s+\d+\s*$")
 
 
 def _month_key(name: str) -> str:
@@ -94,6 +95,10 @@ def parse_date(value: str, tz: tzinfo) -> datetime | None:
     except ValueError:
         pass
     try:
+        # RFC 822 reads an unsigned number after the time as a zone offset: in
+        # "22 June 2022 09:50 1204" the 1204 is a view counter, not +12:04
+        if _COUNTER_AFTER_TIME.search(value):
+            raise ValueError(value)
         parsed = parsedate_to_datetime(value)
         if parsed is not None:
             if parsed.tzinfo is None:
