@@ -32,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
-from itertools import islice, product
+from itertools import islice, product, repeat
 
 from bot.models import Item, Span
 from bot.search_text import (
@@ -40,6 +40,7 @@ from bot.search_text import (
     doc_key,
     guess_language,
     query_keys,
+    stop_keys,
     strip_html,
     word_spans,
     words,
@@ -276,6 +277,8 @@ class SearchIndex:
         self._sum_title = 0
         self._sum_body = 0
         self._interned_topics: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # stop words stay in the token sequences (phrases) but get no postings
+        self._stop_tids = frozenset(self._tid(key) for key in stop_keys())
 
     # -- maintenance ----------------------------------------------------------------------
 
@@ -323,17 +326,17 @@ class SearchIndex:
         return tid
 
     def _word_tids(self, ws: list[str], lang: str) -> list[int]:
+        """Term ids of a release's words; each distinct word is looked up once."""
         cache = self._word_tid["az" if lang == "az" else "en"]
-        get = cache.get
-        out = [get(w, 0) for w in ws]
-        if 0 in out:
+        distinct = dict.fromkeys(ws)
+        tids = list(map(cache.get, distinct, repeat(0)))
+        if 0 in tids:
             if len(cache) > 500_000:  # bound the memo on a very large vocabulary
                 cache.clear()
-            for i, tid in enumerate(out):
+            for i, (w, tid) in enumerate(zip(distinct, tids, strict=True)):
                 if not tid:
-                    w = ws[i]
-                    tid = cache[w] = out[i] = self._tid(doc_key(w, lang))
-        return out
+                    tids[i] = cache[w] = self._tid(doc_key(w, lang))
+        return list(map(dict(zip(distinct, tids, strict=True)).__getitem__, ws))
 
     def _pseudo_tids(self, lang_code: int, topics: tuple[str, ...]) -> list[int]:
         tids = [self._tid("\x00lang:" + LANGUAGES[lang_code])]
@@ -347,28 +350,50 @@ class SearchIndex:
                 self._word_tids(words(body), lang))
 
     def _index_chunk(self, chunk: list[tuple[Item, str, str, list[int], list[int]]]) -> None:
-        for entry in chunk:
-            item = entry[0]
-            if item.id in self._slot:
-                self.remove(item.id)
+        """Index tokenised releases; postings are appended per term in one go for the chunk.
+
+        Per release only C-level work touches individual postings (Counter, map, extend);
+        the chunk's postings are then grouped by term with one stable sort, so each term's
+        arrays are extended once per chunk and stay in ascending slot order.
+        """
+        latest: dict[str, int] = {}
+        for i, entry in enumerate(chunk):
+            latest[entry[0].id] = i  # the same id twice in one chunk: the last one wins
+        entries = [e for i, e in enumerate(chunk) if latest[e[0].id] == i]
+        for entry in entries:
+            if entry[0].id in self._slot:
+                self.remove(entry[0].id)
             self._sum_title += len(entry[3])
             self._sum_body += len(entry[4])
-        n = len(self._slot) + len(chunk)
+        n = len(self._slot) + len(entries)
+        self._tables: dict[int, list[int]] = {}  # body length -> impact by tf, this chunk
         avg_title = max(self._sum_title / n, 1.0)
         avg_body = max(self._sum_body / n, 1.0)
-        seen: set[str] = set()
-        for item, lang, title, title_tids, body_tids in reversed(chunk):
-            if item.id in seen:  # the same id twice in one chunk: the last one wins
-                self._sum_title -= len(title_tids)
-                self._sum_body -= len(body_tids)
-                continue
-            seen.add(item.id)
-            self._store(item, lang, title, title_tids, body_tids, avg_title, avg_body)
+        all_tids: list[int] = []
+        all_slots: list[int] = []
+        all_imps = bytearray()
+        for entry in entries:
+            slot, tids, imps = self._store(*entry, avg_title, avg_body)
+            all_tids += tids
+            all_slots += [slot] * len(tids)
+            all_imps += imps
+        order = sorted(range(len(all_tids)), key=all_tids.__getitem__)
+        slots = array("I", map(all_slots.__getitem__, order))
+        impacts = bytes(map(all_imps.__getitem__, order))
+        counts = Counter(all_tids)
+        docs, imps_ = self._docs, self._imps
+        pos = 0
+        for tid in sorted(counts):
+            end = pos + counts[tid]
+            docs[tid] += slots[pos:end]
+            imps_[tid] += impacts[pos:end]
+            pos = end
 
     def _store(
         self, item: Item, lang: str, title: str, title_tids: list[int], body_tids: list[int],
         avg_title: float, avg_body: float,
-    ) -> None:
+    ) -> tuple[int, list[int], bytes]:
+        """Record a release's own data; return its slot and its (term id, impact) postings."""
         slot = len(self._ids)
         self._ids.append(item.id)
         self._slot[item.id] = slot
@@ -397,20 +422,30 @@ class SearchIndex:
         # saturated once; the result in [0, 1) is stored as a byte 1..255
         norm_t = TITLE_WEIGHT / (1.0 - B_TITLE + B_TITLE * len(title_tids) / avg_title)
         norm_b = 1.0 / (1.0 - B_BODY + B_BODY * len(body_tids) / avg_body)
-        tf_title = Counter(title_tids)
+        stop = self._stop_tids
         tf_body = Counter(body_tids)
-        docs, imps = self._docs, self._imps
-        for tid, tf in tf_body.items():
-            t = tf * norm_b + tf_title.pop(tid, 0) * norm_t
-            docs[tid].append(slot)
-            imps[tid].append(1 + int(254.0 * t / (K1 + t)))
-        for tid, tf in tf_title.items():
-            t = tf * norm_t
-            docs[tid].append(slot)
-            imps[tid].append(1 + int(254.0 * t / (K1 + t)))
-        for tid in self._pseudo_tids(lang_code, topics):
-            docs[tid].append(slot)
-            imps[tid].append(0)
+        tids: list[int] = []
+        imps = bytearray()
+        if title_tids:
+            for tid, tf in Counter(title_tids).items():
+                t = tf * norm_t + tf_body.pop(tid, 0) * norm_b
+                if tid not in stop:
+                    tids.append(tid)
+                    imps.append(1 + int(254.0 * t / (K1 + t)))
+        body_only = tf_body.keys() - stop
+        tids += body_only
+        # impacts by term frequency from a small per-release table (frequencies above 15
+        # are rare and saturated anyway)
+        table = self._tables.get(len(body_tids))
+        if table is None:
+            table = self._tables[len(body_tids)] = [0] + [
+                1 + int(254.0 * tf * norm_b / (K1 + tf * norm_b)) for tf in range(1, 16)]
+        imps += bytes(map(table.__getitem__, map(min, map(tf_body.__getitem__, body_only),
+                                                  repeat(15))))
+        pseudo = self._pseudo_tids(lang_code, topics)
+        tids += pseudo
+        imps += bytes(len(pseudo))
+        return slot, tids, bytes(imps)
 
     # -- searching ------------------------------------------------------------------------
 
@@ -472,11 +507,17 @@ class SearchIndex:
                 acc = {slot: acc[slot] + part[slot] for slot in acc.keys() & part.keys()}
         return acc if acc is not None else {}
 
+    def _is_stop(self, word: str) -> bool:
+        """A word indexed only as a stop word (no postings; phrases still see it)."""
+        tids = [t for k in query_keys(word) if (t := self._vocab.get(k)) is not None]
+        return bool(tids) and all(t in self._stop_tids for t in tids)
+
     def _phrase_patterns(self, phrase: list[str]) -> list[bytes]:
         """Packed token-id sequences a phrase may appear as (one key choice per word)."""
         choices = []
         for word in phrase:
-            tids = self._word_group(word)
+            tids = [t for k in dict.fromkeys(query_keys(word))
+                    if (t := self._vocab.get(k)) is not None]
             if not tids:
                 return []
             choices.append(tids)
@@ -543,7 +584,8 @@ class SearchIndex:
     ) -> tuple[dict[int, float], int]:
         """Fallback when no release has every word: releases with the most words (>= 1)."""
         phrase_words = {w for p in pq.phrases for w in p}
-        required = [(self._word_group(w), True) for w in phrase_words] + filters
+        required = [(self._word_group(w), True) for w in phrase_words
+                    if not self._is_stop(w)] + filters
         base = self._and(required) if required else None
         if base is not None:
             base = self._restrict(base, pq)
@@ -589,7 +631,9 @@ class SearchIndex:
         filters = self._filter_groups(pq)
         if filters is None:
             return SearchResult(hits=[], total=0, query=pq)
-        word_groups = [(self._word_group(w), True) for w in pq.positive_words]
+        phrase_words = {w for p in pq.phrases for w in p}
+        word_groups = [(self._word_group(w), True) for w in pq.positive_words
+                       if not (w in phrase_words and self._is_stop(w))]
         groups = word_groups + filters
         if groups:
             acc = self._restrict(self._and(groups), pq)
