@@ -520,3 +520,40 @@ def test_sign_offs(line: str, expected: bool) -> None:
 ])
 def test_numeric_ids(url: str, number: int | None) -> None:
     assert numeric_id(url) == number
+
+
+# ---- through the poller and the store ------------------------------------------------------
+
+
+async def test_poller_stores_the_backlog_silently_and_pushes_what_comes_after(
+    tmp_path: Path, server: SiteServer, fetcher: Fetcher
+) -> None:
+    from bot.classify import Classifier
+    from bot.poller import Poller
+    from bot.store import Store
+
+    store = Store(tmp_path / "data")
+    pushed: list[Item] = []
+    spec = spec_for(server, max_new_per_poll=3)
+    poller = Poller(store, fetcher, Classifier(), None, [spec], fetcher.settings, BAKU,
+                    on_new=pushed.extend, clock=lambda: NOW)
+    try:
+        first = await poller.poll_feed(spec)  # 3 of 4: the backlog is not drained yet
+        assert first.ok and len(first.result.new) == 3
+        assert not store.feed_state(spec.id).initialised
+        second = await poller.poll_feed(spec)
+        assert second.ok and len(second.result.new) == 1
+        assert store.feed_state(spec.id).initialised and pushed == []
+
+        section = SECTION.format(lang="en")
+        server.set_page(section, fixture("en_list.html").replace(
+            '<div class="news-list">',
+            '<div class="news-list"><a href="/en/faydali/xeberler/4600">New</a>'))
+        server.set_page(f"{section}/4600", generic_article(4600, [], date="1 March 2026 11:00"))
+        third = await poller.poll_feed(spec)
+        assert [i.title for i in third.result.new] == ["Release 4600 about a customs operation"]
+        assert [i.title for i in pushed] == ["Release 4600 about a customs operation"]
+        assert pushed[0].published == datetime(2026, 3, 1, 7, 0, tzinfo=UTC)
+        assert store.count_items() == 5
+    finally:
+        store.close()
