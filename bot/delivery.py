@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import time
 from collections import deque
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
+from bot.matching import wants
 from bot.models import Card, Chat, Item, Reply, Span, utcnow
 from bot.platforms.base import (
     ChatMovedError,
@@ -117,19 +117,8 @@ class _ChatQueue:
     failures: int = 0
 
 
-def _keyword_pattern(words: set[str]) -> re.Pattern[str] | None:
-    if not words:
-        return None
-    alternatives = "|".join(re.escape(w.casefold()) for w in sorted(words))
-    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
-
-
 def matches(chat: Chat, item: Item) -> bool:
-    sub = chat.subscription
-    if sub.topics.intersection(item.topics):
-        return True
-    pattern = _keyword_pattern(sub.keywords)
-    return bool(pattern and pattern.search(f"{item.title}\n{item.body}".casefold()))
+    return wants(chat.subscription, item)
 
 
 class Delivery:

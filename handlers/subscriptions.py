@@ -12,7 +12,8 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from bot.models import Button, Chat, Command, Item, Reply, Span, Subscription, Topic
+from bot.matching import wants
+from bot.models import Button, Chat, Command, Reply, Span, Subscription, Topic
 from handlers.deps import Deps
 
 MAX_KEYWORDS = 20
@@ -143,16 +144,6 @@ def announce(cmd: Command, reply: Reply) -> Reply:
     return reply
 
 
-def matches(sub: Subscription, item: Item) -> bool:
-    """Whether delivery would send `item` to a chat with `sub` (mirrors bot.delivery)."""
-    if sub.topics.intersection(item.topics):
-        return True
-    if not sub.keywords:
-        return False
-    words = "|".join(re.escape(w.casefold()) for w in sorted(sub.keywords))
-    return bool(re.search(rf"(?<!\w)(?:{words})", f"{item.title}\n{item.body}".casefold()))
-
-
 def advance_floor(chat: Chat, before: Subscription, deps: Deps) -> None:
     """After topics or keywords were added: nothing stored before now may be pushed for them.
 
@@ -171,7 +162,7 @@ def advance_floor(chat: Chat, before: Subscription, deps: Deps) -> None:
         chat.since_seq = newest
         return
     leaks = [item.seq for item in store.items_after(floor, limit=FLOOR_SCAN_LIMIT)
-             if item.notify and matches(chat.subscription, item) and not matches(before, item)]
+             if item.notify and wants(chat.subscription, item) and not wants(before, item)]
     if leaks:
         chat.since_seq = max(chat.since_seq, max(leaks))
 
