@@ -45,7 +45,7 @@ _AZ_SUFFIXES: tuple[str, ...] = tuple(
             "larina", "lerine", "larini", "lerini", "larin", "lerin", "lari", "leri",
             "lar", "ler",
             # genitive, accusative, dative, locative, ablative, instrumental
-            "nin", "nun", "in", "un", "ni", "nu", "i", "u",
+            "in", "un", "ni", "nu", "i", "u", "n",
             "ya", "ye", "na", "ne",
             "nda", "nde", "da", "de",
             "ndan", "nden", "dan", "den",
@@ -61,6 +61,8 @@ _AZ_SUFFIXES: tuple[str, ...] = tuple(
     )
 )
 _AZ_MIN_STEM = 3
+_AZ_VOWELS = frozenset("aeiou")  # folded: ə->e, ı->i, ö->o, ü->u
+_AZ_POSSESSIVE_VOWELS = frozenset("iu")
 
 _STOP_TEXT = """a an and are as at be by for from has have in into is it its of on or the to
     was were
@@ -113,15 +115,25 @@ def az_stem(word: str) -> str:
     """Strip Azerbaijani inflectional suffixes from a lower-case word (folded or not).
 
     Greedy: the longest matching suffix is removed while at least three letters remain,
-    repeatedly, so "minalardan" -> "minalar" -> "mina" and "komissiyasının" -> "komissiya"...
+    repeatedly, so "minalardan" -> "minalar" -> "mina".
     Over-stemming is harmless as long as every form of a word ends at the same stem.
     """
     word = fold_az(word)
     for _ in range(5):
         for suffix in _AZ_SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= _AZ_MIN_STEM:
-                word = word[: -len(suffix)]
-                break
+            cut = len(word) - len(suffix)
+            if cut < _AZ_MIN_STEM or not word.endswith(suffix):
+                continue
+            # the buffer n of -nda/-ndan/-na/-ni follows a possessive ı/i/u/ü, so
+            # "Özbəkistandan" is Özbəkistan + dan, not Özbəkista + ndan
+            if suffix[0] == "n" and word[cut - 1] not in _AZ_POSSESSIVE_VOWELS and suffix != "n":
+                continue
+            # genitive -ın vs -nın ("Özbəkistanın", "minanın") cannot be told apart without
+            # a lexicon: strip -ın, then any n after a vowel, so both end the same way
+            if suffix == "n" and word[cut - 1] not in _AZ_VOWELS:
+                continue
+            word = word[:cut]
+            break
         else:
             break
     return word
