@@ -79,6 +79,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from bot.language import detect_language, script_counts
 from bot.models import Topic
 from bot.taxonomy_default import DEFAULT_TOPICS, MACROS
 
@@ -173,30 +174,6 @@ def _is_abbreviation(word: str) -> bool:
         return False
     upper = sum(c.isupper() for c in letters)
     return upper == len(letters) or (upper >= 2 and len(letters) <= 6)
-
-
-def _script_counts(sample: str) -> tuple[int, int]:
-    """(Cyrillic letters, Latin letters) in `sample`."""
-    cyr = lat = 0
-    for c in sample:
-        if c.isalpha():
-            if "\u0400" <= c <= "\u04ff":
-                cyr += 1
-            elif c < "\u0250":
-                lat += 1
-    return cyr, lat
-
-
-def detect_language(text: str) -> str:
-    """Cheap script-based guess: 'ru', 'az' or 'en'."""
-    sample = text[:5000]
-    cyr, lat = _script_counts(sample)
-    if cyr > lat:
-        return "ru"
-    low = sample.lower()
-    if "ə" in low or sum(low.count(c) for c in "ğış") >= 3:
-        return "az"
-    return "en"
 
 
 def _language_code(language: str) -> str:
@@ -647,7 +624,7 @@ class Classifier:
         code = _language_code(language)
         if code in LANGUAGES or (code and code in self._langs and code != ANY):
             sample = f"{title}\n{body[:5000]}"
-            cyr, lat = _script_counts(sample)
+            cyr, lat = script_counts(sample)
             if code == "ru" and lat > 3 * cyr + 20:
                 return detect_language(sample)
             if code in ("en", "az") and cyr > 3 * lat + 20:

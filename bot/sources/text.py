@@ -8,6 +8,11 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
+from bot.language import detect_language
+
+__all__ = ["clean_text", "content_hash", "detect_language", "drop_leading_title",
+           "html_to_text", "one_line"]
+
 _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
     "section", "article", "blockquote", "header", "footer", "pre", "hr", "dd", "dt",
@@ -83,19 +88,6 @@ def drop_leading_title(body: str, title: str) -> str:
         if _comparable(rest[:cut]) == want:
             rest = rest[cut:].lstrip(" .:-\u2013\u2014\n")
     return rest
-
-
-def detect_language(text: str) -> str:
-    """A cheap script-based guess: Cyrillic -> ru, Azerbaijani letters -> az, else en."""
-    sample = text[:2000]
-    cyrillic = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
-    latin = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
-    if cyrillic > latin:
-        return "ru"
-    az_marks = sum(sample.count(ch) for ch in "əƏğĞışŞİ")
-    if az_marks >= 2:
-        return "az"
-    return "en"
 
 
 def content_hash(title: str, body: str) -> str:
