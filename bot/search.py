@@ -28,11 +28,11 @@ import math
 import re
 from array import array
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, _count_elements  # type: ignore[attr-defined]
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
-from itertools import islice, product, repeat
+from itertools import chain, islice, product, repeat
 
 from bot.models import Item, Span
 from bot.search_text import (
@@ -72,11 +72,12 @@ və, и) are skipped unless quoted. When no release has all the words, the relea
 of them are shown instead. Best matches first; equally good ones newest first.
 At most 200 characters and 20 words per search."""
 
-# BM25F parameters: title matches count TITLE_WEIGHT times a body match
+# BM25 over the body plus the title repeated TITLE_REPEAT times (a field boost by
+# repetition: a title word counts as three body words, saturating like any other)
 K1 = 1.2
-TITLE_WEIGHT = 3.0
-B_TITLE = 0.5
-B_BODY = 0.75
+B = 0.75
+TITLE_REPEAT = 3
+_TF_CAP = 32  # term frequencies above this get the saturated impact 255
 
 _SEPARATOR = 0  # token id between title and body, so a phrase cannot span them
 _CHUNK = 2000  # add_many: releases tokenised before their impacts are computed
@@ -246,6 +247,11 @@ def _apply_operator(pq: ParsedQuery, op: str, value: str, neg: bool) -> bool:
 # ---- the index ---------------------------------------------------------------------------
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_array_append = array.append
+_bytearray_append = bytearray.append
+
+
 def _idf(df: int, n: int) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
@@ -272,10 +278,8 @@ class SearchIndex:
         self._topics: list[tuple[str, ...]] = []
         self._published = array("q")  # epoch seconds, recency tie-break
         self._local_day = array("I")  # date ordinal in the source's time zone, since:/until:
-        self._title_len = array("I")
-        self._body_len = array("I")
-        self._sum_title = 0
-        self._sum_body = 0
+        self._length = array("I")  # BM25 length: body words + TITLE_REPEAT * title words
+        self._sum_length = 0
         self._interned_topics: dict[tuple[str, ...], tuple[str, ...]] = {}
         # stop words stay in the token sequences (phrases) but get no postings
         self._stop_tids = frozenset(self._tid(key) for key in stop_keys())
@@ -290,11 +294,11 @@ class SearchIndex:
 
     def add(self, item: Item) -> None:
         """Index one release; an id already indexed is replaced (its old text is forgotten)."""
-        self._index_chunk([self._tokenise(item)])
+        self._index_chunk([item])
 
     def add_many(self, items: Iterable[Item]) -> None:
         it = iter(items)
-        while chunk := [self._tokenise(item) for item in islice(it, _CHUNK)]:
+        while chunk := list(islice(it, _CHUNK)):
             self._index_chunk(chunk)
 
     def remove(self, item_id: str) -> None:
@@ -310,8 +314,7 @@ class SearchIndex:
             if i < len(docs) and docs[i] == slot:
                 del docs[i]
                 del self._imps[tid][i]
-        self._sum_title -= self._title_len[slot]
-        self._sum_body -= self._body_len[slot]
+        self._sum_length -= self._length[slot]
         self._ids[slot] = None
         self._tokens[slot] = b""
         self._titles[slot] = ""
@@ -325,75 +328,89 @@ class SearchIndex:
             self._imps.append(bytearray())
         return tid
 
-    def _word_tids(self, ws: list[str], lang: str) -> list[int]:
-        """Term ids of a release's words; each distinct word is looked up once."""
-        cache = self._word_tid["az" if lang == "az" else "en"]
-        distinct = dict.fromkeys(ws)
-        tids = list(map(cache.get, distinct, repeat(0)))
-        if 0 in tids:
+    def _chunk_word_tids(
+        self, words_by_mode: dict[str, list[list[str]]]
+    ) -> dict[str, dict[str, int]]:
+        """word -> term id for every distinct word of a chunk, per mode ("az" or "en").
+
+        Looking each distinct word up once per chunk (rather than once per release) keeps the
+        big memo's cache misses and the stemmer calls off the per-token path.
+        """
+        out: dict[str, dict[str, int]] = {}
+        for mode, lists in words_by_mode.items():
+            cache = self._word_tid[mode]
             if len(cache) > 500_000:  # bound the memo on a very large vocabulary
                 cache.clear()
-            for i, (w, tid) in enumerate(zip(distinct, tids, strict=True)):
+            distinct = dict.fromkeys(chain.from_iterable(lists))
+            mapping = dict(zip(distinct, map(cache.get, distinct, repeat(0)), strict=True))
+            for word, tid in mapping.items():
                 if not tid:
-                    tids[i] = cache[w] = self._tid(doc_key(w, lang))
-        return list(map(dict(zip(distinct, tids, strict=True)).__getitem__, ws))
+                    mapping[word] = cache[word] = self._tid(doc_key(word, mode))
+            out[mode] = mapping
+        return out
 
     def _pseudo_tids(self, lang_code: int, topics: tuple[str, ...]) -> list[int]:
         tids = [self._tid("\x00lang:" + LANGUAGES[lang_code])]
         tids.extend(self._tid("\x00topic:" + t) for t in topics)
         return tids
 
-    def _tokenise(self, item: Item) -> tuple[Item, str, str, list[int], list[int]]:
-        title, body = _clean(item.title), _clean(item.body)
-        lang = item.language if item.language in LANGUAGES else guess_language(title + body)
-        return (item, lang, title, self._word_tids(words(title), lang),
-                self._word_tids(words(body), lang))
-
-    def _index_chunk(self, chunk: list[tuple[Item, str, str, list[int], list[int]]]) -> None:
-        """Index tokenised releases; postings are appended per term in one go for the chunk.
-
-        Per release only C-level work touches individual postings (Counter, map, extend);
-        the chunk's postings are then grouped by term with one stable sort, so each term's
-        arrays are extended once per chunk and stay in ascending slot order.
+    def _index_chunk(self, items: list[Item]) -> None:
+        """Index releases. Only C-level work touches individual tokens and postings
+        (findall, map, dict counting, array appends driven by map); Python code runs per
+        release and per distinct word of the chunk. Slots only grow, so postings stay sorted.
         """
-        latest: dict[str, int] = {}
-        for i, entry in enumerate(chunk):
-            latest[entry[0].id] = i  # the same id twice in one chunk: the last one wins
-        entries = [e for i, e in enumerate(chunk) if latest[e[0].id] == i]
-        for entry in entries:
-            if entry[0].id in self._slot:
-                self.remove(entry[0].id)
-            self._sum_title += len(entry[3])
-            self._sum_body += len(entry[4])
-        n = len(self._slot) + len(entries)
-        self._tables: dict[int, list[int]] = {}  # body length -> impact by tf, this chunk
-        avg_title = max(self._sum_title / n, 1.0)
-        avg_body = max(self._sum_body / n, 1.0)
-        all_tids: list[int] = []
-        all_slots: list[int] = []
-        all_imps = bytearray()
-        for entry in entries:
-            slot, tids, imps = self._store(*entry, avg_title, avg_body)
-            all_tids += tids
-            all_slots += [slot] * len(tids)
-            all_imps += imps
-        order = sorted(range(len(all_tids)), key=all_tids.__getitem__)
-        slots = array("I", map(all_slots.__getitem__, order))
-        impacts = bytes(map(all_imps.__getitem__, order))
-        counts = Counter(all_tids)
-        docs, imps_ = self._docs, self._imps
-        pos = 0
-        for tid in sorted(counts):
-            end = pos + counts[tid]
-            docs[tid] += slots[pos:end]
-            imps_[tid] += impacts[pos:end]
-            pos = end
+        latest = {item.id: i for i, item in enumerate(items)}  # same id twice: last wins
+        prepared = []
+        words_by_mode: dict[str, list[list[str]]] = {"en": [], "az": []}
+        for i, item in enumerate(items):
+            if latest[item.id] != i:
+                continue
+            if item.id in self._slot:
+                self.remove(item.id)
+            title, body = _clean(item.title), _clean(item.body)
+            lang = item.language if item.language in LANGUAGES else guess_language(title + body)
+            title_words, body_words = words(title), words(body)
+            mode_lists = words_by_mode["az" if lang == "az" else "en"]
+            mode_lists.append(title_words)
+            mode_lists.append(body_words)
+            prepared.append((item, lang, title, title_words, body_words))
+        mappings = self._chunk_word_tids(words_by_mode)
+        rows = []
+        for item, lang, title, title_words, body_words in prepared:
+            get = mappings["az" if lang == "az" else "en"].__getitem__
+            title_tids, body_tids = list(map(get, title_words)), list(map(get, body_words))
+            length = len(body_tids) + TITLE_REPEAT * len(title_tids)
+            self._sum_length += length
+            rows.append((item, lang, title, title_tids, body_tids, length))
+        avg = max(self._sum_length / max(len(self._slot) + len(rows), 1), 1.0)
+        tables: dict[int, dict[int, int]] = {}  # length -> impact by term frequency
+        docs_of, imps_of, stop = self._docs.__getitem__, self._imps.__getitem__, self._stop_tids
+        for item, lang, title, title_tids, body_tids, length in rows:
+            slot, pseudo = self._store(item, lang, title, title_tids, body_tids, length)
+            counts: dict[int, int] = {}
+            _count_elements(counts, body_tids)
+            for _ in range(TITLE_REPEAT):
+                _count_elements(counts, title_tids)
+            for tid in counts.keys() & stop:
+                del counts[tid]
+            table = tables.get(length)
+            if table is None:
+                norm = K1 * (1.0 - B + B * length / avg)
+                table = tables[length] = {
+                    tf: 1 + int(254.0 * tf / (norm + tf)) for tf in range(1, _TF_CAP)}
+            # append to each term's postings without a bytecode loop: map() drives the
+            # C-level appends and any() drains it (append returns None)
+            any(map(_array_append, map(docs_of, counts), repeat(slot)))
+            any(map(_bytearray_append, map(imps_of, counts),
+                    map(table.get, counts.values(), repeat(255))))
+            any(map(_array_append, map(docs_of, pseudo), repeat(slot)))
+            any(map(_bytearray_append, map(imps_of, pseudo), repeat(0)))
 
     def _store(
         self, item: Item, lang: str, title: str, title_tids: list[int], body_tids: list[int],
-        avg_title: float, avg_body: float,
-    ) -> tuple[int, list[int], bytes]:
-        """Record a release's own data; return its slot and its (term id, impact) postings."""
+        length: int,
+    ) -> tuple[int, list[int]]:
+        """Record a release's own data; return its slot and its filter pseudo-term ids."""
         slot = len(self._ids)
         self._ids.append(item.id)
         self._slot[item.id] = slot
@@ -410,42 +427,12 @@ class SearchIndex:
         published = item.published
         if published.tzinfo is None:
             published = published.replace(tzinfo=UTC)
-        self._published.append(int(published.timestamp()))
-        local = published
-        if item.tz_offset_minutes is not None:
-            local = published + timedelta(minutes=item.tz_offset_minutes)
-        self._local_day.append(local.toordinal())
-        self._title_len.append(len(title_tids))
-        self._body_len.append(len(body_tids))
-
-        # BM25F: field frequencies are length-normalised per field, weighted, summed, then
-        # saturated once; the result in [0, 1) is stored as a byte 1..255
-        norm_t = TITLE_WEIGHT / (1.0 - B_TITLE + B_TITLE * len(title_tids) / avg_title)
-        norm_b = 1.0 / (1.0 - B_BODY + B_BODY * len(body_tids) / avg_body)
-        stop = self._stop_tids
-        tf_body = Counter(body_tids)
-        tids: list[int] = []
-        imps = bytearray()
-        if title_tids:
-            for tid, tf in Counter(title_tids).items():
-                t = tf * norm_t + tf_body.pop(tid, 0) * norm_b
-                if tid not in stop:
-                    tids.append(tid)
-                    imps.append(1 + int(254.0 * t / (K1 + t)))
-        body_only = tf_body.keys() - stop
-        tids += body_only
-        # impacts by term frequency from a small per-release table (frequencies above 15
-        # are rare and saturated anyway)
-        table = self._tables.get(len(body_tids))
-        if table is None:
-            table = self._tables[len(body_tids)] = [0] + [
-                1 + int(254.0 * tf * norm_b / (K1 + tf * norm_b)) for tf in range(1, 16)]
-        imps += bytes(map(table.__getitem__, map(min, map(tf_body.__getitem__, body_only),
-                                                  repeat(15))))
-        pseudo = self._pseudo_tids(lang_code, topics)
-        tids += pseudo
-        imps += bytes(len(pseudo))
-        return slot, tids, bytes(imps)
+        seconds = int(published.timestamp())
+        self._published.append(seconds)
+        local = seconds + 60 * (item.tz_offset_minutes or 0)
+        self._local_day.append(local // 86400 + _EPOCH_ORDINAL)
+        self._length.append(length)
+        return slot, self._pseudo_tids(lang_code, topics)
 
     # -- searching ------------------------------------------------------------------------
 
