@@ -24,6 +24,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.models import FeedSpec
+from bot.webserver import start_site
 
 UPCOMING = 8  # sample releases held back to be published during the session
 
@@ -68,11 +69,7 @@ class DemoFeedServer:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_get("/feed.xml", self._feed)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await start_site(app)
         self.url = f"http://127.0.0.1:{port}/feed.xml"
         return self.url
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
+from bot.webserver import start_site
+
 if TYPE_CHECKING:
     from bot.app import App
 
@@ -58,7 +60,5 @@ async def start_ops_server(app: App) -> web.AppRunner:
     web_app = web.Application()
     web_app.router.add_get("/healthz", healthz)
     web_app.router.add_get("/metrics", metrics)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, app.settings.server.host, app.settings.server.port).start()
+    runner, _ = await start_site(web_app, app.settings.server.host, app.settings.server.port)
     return runner

@@ -18,6 +18,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from bot.webserver import start_site
+
 
 @dataclass
 class Entry:
@@ -94,11 +96,7 @@ class FeedServer:
     async def start(self) -> FeedServer:
         app = web.Application()
         app.router.add_get("/{name:.+}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await start_site(app, shutdown_timeout=0.5)
         self.base = f"http://127.0.0.1:{port}"
         return self
 

@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.webserver import start_site
+
 
 @dataclass
 class Page:
@@ -84,11 +86,7 @@ class SiteServer:
     async def start(self) -> SiteServer:
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await start_site(app, shutdown_timeout=0.5)
         self.base = f"http://127.0.0.1:{port}"
         return self
 

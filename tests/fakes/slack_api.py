@@ -37,6 +37,8 @@ from typing import Any, TypeVar
 import aiohttp
 from aiohttp import web
 
+from bot.webserver import start_site
+
 T = TypeVar("T")
 
 
@@ -153,11 +155,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await start_site(app, shutdown_timeout=0.5)
         self.base = f"http://127.0.0.1:{port}"
         return self
 

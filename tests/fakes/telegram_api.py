@@ -47,6 +47,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.webserver import start_site
+
 BOT_ID = 7000001
 BOT_USERNAME = "customs_news_bot"
 DEFAULT_TOKEN = "7000001:TEST-token-abcdefghijklmnop"
@@ -251,12 +253,7 @@ class FakeTelegram:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._handle)
         app.router.add_get("/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2,
-                                     handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, port = await start_site(app, shutdown_timeout=0.2)
         self.base = f"http://127.0.0.1:{port}"
         return self
 
