@@ -21,7 +21,9 @@ What it does:
   entities". ``message.text`` is the parsed plain text, ``message.html`` what the bot sent.
 - Faults (``inject``): 429 with retry_after, 403 blocked, 400 migrate_to_chat_id, 400 chat not
   found, 5xx, connection reset, delay; per chat or global, for the next ``times`` calls (None:
-  until cleared). ``block(chat)`` and ``migrate(old, new)`` are lasting chat states.
+  until cleared). ``fail_ratio=0.1, fail_seed=N``: that share of sendMessage calls, drawn by a
+  seeded RNG, fail with a random 429, 5xx or connection reset (never accepted).
+  ``block(chat)`` and ``migrate(old, new)`` are lasting chat states.
 - Limits (``enforce_limits=True`` or ``fake.limits = TelegramLimits()``): 30 sends/s overall,
   1/s per chat, 20/min per group or channel; excess sends get 429 with retry_after and are
   counted in ``fake.rate_limited``. ``fake.send_times`` holds the arrival time of every accepted
@@ -37,6 +39,7 @@ import contextlib
 import itertools
 import json
 import math
+import random
 import re
 import time
 from collections import deque
@@ -204,8 +207,16 @@ class _ChatState:
 class FakeTelegram:
     def __init__(self, token: str | None = DEFAULT_TOKEN, enforce_limits: bool = False,
                  limits: TelegramLimits | None = None, validate_html: bool = True,
-                 record_params: bool = True) -> None:
+                 record_params: bool = True, fail_ratio: float = 0.0,
+                 fail_seed: int | None = None) -> None:
         self.token = token  # None: accept any token
+        # random faults: this share of sendMessage calls fail before being accepted, each with
+        # a kind drawn from `fail_kinds` (429 retry_after=`fail_retry_after`, 5xx, reset)
+        self.fail_ratio = fail_ratio
+        self.fail_rng = random.Random(fail_seed)
+        self.fail_kinds: tuple[str, ...] = ("retry_after", "server_error", "reset")
+        self.fail_retry_after = 1
+        self.random_faults: dict[str, int] = {}  # kind -> how many were answered
         self.limits: TelegramLimits | None = limits or (TelegramLimits() if enforce_limits
                                                         else None)
         self.validate_html = validate_html
@@ -491,6 +502,9 @@ class FakeTelegram:
                 response = await self._fault(request, call, params)
                 if response is not None:
                     return response
+            if (self.fail_ratio and method == "sendMessage"
+                    and self.fail_rng.random() < self.fail_ratio):
+                return await self._random_fault(request, call)
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 self.unknown_methods.append(method)
@@ -532,6 +546,16 @@ class FakeTelegram:
             self.injected += 1
             return await self._answer_fault(request, call, fault)
         return None
+
+    async def _random_fault(self, request: web.Request, call: Call) -> web.StreamResponse:
+        kind = self.fail_rng.choice(self.fail_kinds)
+        self.random_faults[kind] = self.random_faults.get(kind, 0) + 1
+        self.injected += 1
+        fault = TgFault(kind=kind, retry_after=self.fail_retry_after,
+                        status=self.fail_rng.choice((500, 502, 503)))
+        response = await self._answer_fault(request, call, fault)
+        assert response is not None
+        return response
 
     async def _answer_fault(self, request: web.Request, call: Call,
                             fault: TgFault) -> web.StreamResponse | None:
