@@ -1,7 +1,7 @@
 """Benchmark of `bot.search`: speed and memory at 100,000 releases, quality on the dev set.
 
     python -m benchmarks.search_bench            # full run (naive scan on all 200 queries)
-    python -m benchmarks.search_bench --quick    # naive scan on 20 queries, no tracemalloc
+    python -m benchmarks.search_bench --quick    # naive scan on 12 queries, no tracemalloc
     python -m benchmarks.search_bench --json     # one JSON object with the figures
 
 Speed: 100,000 synthetic releases (see `benchmarks.search_corpus`) are indexed with
@@ -42,7 +42,7 @@ from bot.search import SearchIndex, parse_query
 
 N_RELEASES = 100_000
 N_QUERIES = 200
-N_NAIVE_QUICK = 20
+N_NAIVE_QUICK = 12
 
 FLOORS = {"search_p95_ms": 20.0, "build_s": 10.0, "index_mb": 300.0, "speedup_p95": 50.0,
           "success_at_3": 0.9, "own_success_at_3": 0.9}
@@ -215,7 +215,8 @@ def _print(out: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="naive scan on 20 queries only")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"naive scan on {N_NAIVE_QUICK} queries only")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     out = run(quick=args.quick)

@@ -1,4 +1,4 @@
-"""Full-text search over the stored releases: an in-memory inverted index with BM25F ranking.
+"""Full-text search over the stored releases: an in-memory inverted index with BM25 ranking.
 
 Pure: no file, network or environment access. The index is built once at start-up
 (`add_many` over the store) and kept current with `add`/`remove` as releases arrive.
@@ -7,18 +7,20 @@ Layout, chosen so that 100,000 releases fit in well under 300 MB and a query cos
 milliseconds in pure Python:
 
 - every index key (a stem, see `bot.search_text`) has a term id; per term id the index keeps
-  the internal numbers of the releases containing it (`array('I')`, ascending, because
-  internal numbers only grow) and a parallel `bytearray` of quantised BM25F *impacts*
-  (the saturated, length-normalised, title-boosted term frequency, 1..255). Only the idf is
-  applied at query time, so scoring a posting is one multiplication done in C
-  (`dict(zip(docs, map(w.__mul__, impacts)))`) and AND is a dict-keys intersection;
-- per release: its token ids as packed bytes (for phrases and for removal), publication time,
-  language, topics and title. Bodies are not kept: snippets fetch the few releases on the
-  page through `get_item`.
+  the internal numbers ("slots") of the releases containing it (`array('I')`, ascending,
+  because slots only grow) and a parallel `bytearray` of quantised BM25 *impacts* (the
+  saturated, length-normalised term frequency, 1..255). Only the idf is applied at query
+  time, so scoring is done in C (`dict(zip(docs, map(w.__mul__, impacts)))`) and AND is a
+  dict-keys intersection. Titles are boosted by repetition: a title word counts as
+  TITLE_REPEAT body words (and saturates like them).
+- stop words keep their place in each release's token sequence (phrases) but get no
+  postings; topics and language are pseudo-terms, so filters intersect like words.
+- per release: its token ids as packed bytes (phrases, removal), publication time, local
+  date, language, topics and title. Bodies are not kept: snippets fetch the few releases on
+  the page through `get_item`.
 
-Impacts are computed with the average field lengths at the time a release is indexed (during
-`add_many`, after each chunk of releases), so they drift a little from textbook BM25 as the
-collection grows; the ranking effect is negligible and it spares any rebuild.
+Impacts use the average length at the time a release is indexed (per `add_many` chunk), so
+they drift a little from textbook BM25 as the archive grows; that spares any rebuild.
 """
 
 from __future__ import annotations
@@ -489,6 +491,13 @@ class SearchIndex:
             size = sum(len(self._docs[t]) for t in tids)
             if len(acc) * 16 < size:
                 acc = self._probe(acc, tids, weighted)
+            elif not weighted and len(tids) == 1:  # a filter: membership only
+                acc = {slot: acc[slot] for slot in acc.keys() & self._docs[tids[0]]}
+            elif len(tids) == 1:  # raw impacts, weighted only on the intersection
+                tid = tids[0]
+                w = _idf(len(self._docs[tid]), max(len(self._slot), 1)) / 255.0
+                part = dict(zip(self._docs[tid], self._imps[tid], strict=True))
+                acc = {slot: acc[slot] + w * part[slot] for slot in acc.keys() & part.keys()}
             else:
                 part = self._group_scores(tids, weighted)
                 acc = {slot: acc[slot] + part[slot] for slot in acc.keys() & part.keys()}
@@ -622,6 +631,10 @@ class SearchIndex:
         word_groups = [(self._word_group(w), True) for w in pq.positive_words
                        if not (w in phrase_words and self._is_stop(w))]
         groups = word_groups + filters
+        plain = not (pq.since or pq.until or pq.excluded or pq.excluded_topics
+                     or pq.excluded_phrases or pq.phrases)
+        if plain and len(groups) == 1 and groups[0][1] and len(groups[0][0]) == 1:
+            return self._single_term(groups[0][0][0], pq, limit, offset)
         if groups:
             acc = self._restrict(self._and(groups), pq)
         else:  # only dates: every release in the range, newest first
@@ -637,6 +650,25 @@ class SearchIndex:
         hits = [Hit(item_id=self._ids[s] or "", score=round(acc[s], 4),
                     snippet=self._hit_snippet(s, pq)) for s in ranked]
         return SearchResult(hits=hits, total=len(acc), query=pq)
+
+    def _single_term(self, tid: int, pq: ParsedQuery, limit: int, offset: int) -> SearchResult:
+        """One word, no other conditions: the best impacts are found without scoring every
+        posting (a common word can be in most releases)."""
+        docs, imps = self._docs[tid], self._imps[tid]
+        want = offset + limit
+        acc: dict[int, float] = {}
+        if want and docs:
+            threshold = heapq.nlargest(min(want, len(imps)), imps)[-1]
+            w = _idf(len(docs), max(len(self._slot), 1)) / 255.0
+            for level in range(255, threshold - 1, -1):
+                i = imps.find(level)
+                while i >= 0:
+                    acc[docs[i]] = w * level
+                    i = imps.find(level, i + 1)
+        ranked = self._rank(acc, want)[offset:]
+        hits = [Hit(item_id=self._ids[s] or "", score=round(acc[s], 4),
+                    snippet=self._hit_snippet(s, pq)) for s in ranked]
+        return SearchResult(hits=hits, total=len(docs), query=pq)
 
     # -- snippets -------------------------------------------------------------------------
 
