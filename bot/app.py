@@ -24,6 +24,11 @@ from handlers.deps import Deps
 log = logging.getLogger("newsbot.app")
 
 
+class StartupError(Exception):
+    """A chat platform could not start. The message may hold a secret (PTB's InvalidToken
+    quotes the whole token): scrub it before showing it."""
+
+
 class App:
     def __init__(
         self,
@@ -106,7 +111,11 @@ class App:
                                  self.topic_label, clock=self.clock)
         self.deps.stats = {}
         for name, adapter in self.adapters.items():
-            await adapter.start()
+            try:
+                await adapter.start()
+            except Exception as exc:  # API unreachable, token rejected: the operator must act
+                raise StartupError(f"{name} could not start: {type(exc).__name__}: {exc}") \
+                    from exc
             log.info("event=platform_on platform=%s", name)
         self._tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
         self._tasks.append(asyncio.create_task(self.build_index(), name="index"))
@@ -162,8 +171,8 @@ class App:
         for sig in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(sig, self.request_stop)
-        await self.start()
         try:
+            await self.start()
             await self._stop.wait()
         finally:
             log.info("event=stopping")

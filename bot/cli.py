@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.logs import setup_logging
+from bot.logs import RedactSecrets, setup_logging
 from bot.models import FeedSpec, Item
 from bot.store import Store, StoreError
 
@@ -32,12 +32,14 @@ def _settings(args: argparse.Namespace, required: bool = True) -> Settings:
     return load_settings(args.config)
 
 
+def _secrets(settings: Settings) -> list[str | None]:
+    return [settings.telegram.token, settings.telegram.webhook_secret, settings.slack.bot_token,
+            settings.slack.signing_secret, settings.slack.app_token]
+
+
 def _setup_logs(settings: Settings, quiet: bool = False) -> None:
     level = "WARNING" if quiet else settings.log.level
-    setup_logging(level, settings.log.format, secrets=[
-        settings.telegram.token, settings.telegram.webhook_secret, settings.slack.bot_token,
-        settings.slack.signing_secret, settings.slack.app_token,
-    ])
+    setup_logging(level, settings.log.format, secrets=_secrets(settings))
 
 
 def _item_json(item: Item, score: float | None = None) -> dict[str, Any]:
@@ -57,7 +59,7 @@ def _item_json(item: Item, score: float | None = None) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _setup_logs(settings)
-    from bot.app import App
+    from bot.app import App, StartupError
 
     async def main() -> None:
         app = App(settings)
@@ -66,7 +68,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             log.warning("event=no_feeds: add [[feeds]] to %s", settings.source)
         await app.run_until_stopped()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except StartupError as exc:  # one line, without the token PTB puts in its message
+        raise CliError(RedactSecrets(_secrets(settings)).scrub(str(exc)).splitlines()[0]) \
+            from None
+    except (CliError, ConfigError, StoreError):
+        raise
+    except Exception:  # a bug: its traceback goes through the log filter, never raw to stderr
+        log.critical("event=crashed", exc_info=True)
+        return 1
     return 0
 
 
