@@ -23,7 +23,8 @@ def metrics_text(app: App) -> str:
         lines.append(f"# HELP newsbot_{name} {help_text}")
         lines.append(f"# TYPE newsbot_{name} {kind}")
         for labels, value in samples:
-            lines.append(f"newsbot_{name}{labels} {value:g}")
+            # every digit (`:g` kept 6: a unix time came out ~40 min off, big counters rounded)
+            lines.append(f"newsbot_{name}{labels} {value}")
 
     health = app.poller.health()
     feed = [(f'{{feed="{_escape_label(fid)}"}}', s) for fid, s in health.items()]
