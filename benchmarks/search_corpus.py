@@ -19,8 +19,8 @@ from bot.models import Item
 from bot.search_text import STOP_WORDS, strip_html, words
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_NUMBER = re.compile(r"\d+")
-_CAPITALISED = re.compile(r"(?<=\s)[A-ZÀ-ÞƏİÖÜÇŞĞА-ЯЁ][\w-]{3,}")
+# numbers, and capitalised words not at the start of the text (names, mostly)
+_SLOT = re.compile(r"(\d+)|(?<=\s)([A-ZÀ-ÞƏİÖÜÇŞĞА-ЯЁ][\w-]{3,})")
 _LATIN_SYLLABLES = ("ba", "ka", "ra", "li", "mo", "sa", "te", "vi", "zu", "no", "qa", "ər",
                     "şə", "gü", "dö", "xa", "ye", "ni", "lo", "ma", "ti", "han", "bek", "dar")
 _CYRILLIC_SYLLABLES = ("ба", "ка", "ра", "ли", "мо", "са", "те", "ви", "зу", "но", "ха", "ер",
@@ -49,25 +49,51 @@ class Corpus:
             body = " ".join(strip_html(rel["body"]).split())
             self.sentences.setdefault(lang, []).extend(
                 s for s in _SENTENCE_END.split(body) if len(s) > 20)
+        self._templates: dict[str, list[str | tuple[str, int]]] = {}
         self.names = {
             "latin": _names(self.rng, _LATIN_SYLLABLES, 20_000),
             "cyrillic": _names(self.rng, _CYRILLIC_SYLLABLES, 20_000),
         }
 
+    def _template(self, text: str) -> list[str | tuple[str, int]]:
+        """`text` split once into literal runs, ("n", digits) numbers and ("c", 0) names."""
+        parts: list[str | tuple[str, int]] = []
+        pos = 0
+        for m in _SLOT.finditer(text):
+            parts.append(text[pos:m.start()])
+            if m.group(1):
+                digits = m.group(1)
+                year = len(digits) == 4 and digits[:2] in ("19", "20")
+                parts.append(("y", 0) if year else ("n", len(digits)))
+            else:
+                parts.append(("c", 0))
+                parts.append(m.group(2))  # kept when the name is not replaced
+            pos = m.end()
+        parts.append(text[pos:])
+        return parts
+
     def _vary(self, text: str, lang: str) -> str:
+        template = self._templates.get(text)
+        if template is None:
+            template = self._templates[text] = self._template(text)
         rng = self.rng
         pool = self.names["cyrillic" if lang == "ru" else "latin"]
-
-        def number(m: re.Match[str]) -> str:
-            digits = m.group()
-            if len(digits) == 4 and digits[:2] in ("19", "20"):
-                return str(rng.randint(2015, 2026))
-            return str(rng.randint(1, 10 ** len(digits)))
-
-        def name(m: re.Match[str]) -> str:
-            return rng.choice(pool) if rng.random() < 0.33 else m.group()
-
-        return _CAPITALISED.sub(name, _NUMBER.sub(number, text))
+        out: list[str] = []
+        skip = False
+        for part in template:
+            if skip:
+                skip = False
+                continue
+            if isinstance(part, str):
+                out.append(part)
+            elif part[0] == "y":
+                out.append(str(rng.randint(2015, 2026)))
+            elif part[0] == "n":
+                out.append(str(rng.randint(1, 10 ** part[1])))
+            elif rng.random() < 0.33:  # a name: replaced by an invented one, or kept
+                out.append(rng.choice(pool))
+                skip = True
+        return "".join(out)
 
     def items(self, count: int) -> Iterator[Item]:
         rng = self.rng
