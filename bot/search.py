@@ -82,6 +82,8 @@ TITLE_REPEAT = 3
 _TF_CAP = 32  # term frequencies above this get the saturated impact 255
 
 _SEPARATOR = 0  # token id between title and body, so a phrase cannot span them
+_CACHE_TERMS = 6  # expanded postings of common terms kept between queries (~5 MB each)
+_CACHE_MIN_DF = 5000
 _CHUNK = 2000  # add_many: releases tokenised before their impacts are computed
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _QUOTES = str.maketrans({c: '"' for c in "“”„«»‟″"})
@@ -283,6 +285,7 @@ class SearchIndex:
         self._length = array("I")  # BM25 length: body words + TITLE_REPEAT * title words
         self._sum_length = 0
         self._interned_topics: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._dict_cache: dict[int, dict[int, int]] = {}  # see _impact_dict
         # stop words stay in the token sequences (phrases) but get no postings
         self._stop_tids = frozenset(self._tid(key) for key in stop_keys())
 
@@ -307,6 +310,7 @@ class SearchIndex:
         slot = self._slot.pop(item_id, None)
         if slot is None:
             return
+        self._dict_cache.clear()
         tids = set(array("I", self._tokens[slot]))
         tids.discard(_SEPARATOR)
         tids.update(self._pseudo_tids(self._langs[slot], self._topics[slot]))
@@ -361,6 +365,7 @@ class SearchIndex:
         (findall, map, dict counting, array appends driven by map); Python code runs per
         release and per distinct word of the chunk. Slots only grow, so postings stay sorted.
         """
+        self._dict_cache.clear()
         latest = {item.id: i for i, item in enumerate(items)}  # same id twice: last wins
         prepared = []
         words_by_mode: dict[str, list[list[str]]] = {"en": [], "az": []}
@@ -460,6 +465,19 @@ class SearchIndex:
                 scores.update(part)
         return scores or {}
 
+    def _impact_dict(self, tid: int) -> dict[int, int]:
+        """slot -> impact of one term. Common terms' dicts are kept (a few, until the index
+        changes): words like "customs" recur in many queries and cost most to expand."""
+        cached = self._dict_cache.get(tid)
+        if cached is not None:
+            return cached
+        part = dict(zip(self._docs[tid], self._imps[tid], strict=True))
+        if len(part) >= _CACHE_MIN_DF:
+            if len(self._dict_cache) >= _CACHE_TERMS:
+                del self._dict_cache[next(iter(self._dict_cache))]  # oldest first
+            self._dict_cache[tid] = part
+        return part
+
     def _probe(self, acc: dict[int, float], tids: list[int], weighted: bool) -> dict[int, float]:
         """AND `acc` with a large group by binary search, cheaper than building its dict."""
         n = max(len(self._slot), 1)
@@ -496,7 +514,7 @@ class SearchIndex:
             elif len(tids) == 1:  # raw impacts, weighted only on the intersection
                 tid = tids[0]
                 w = _idf(len(self._docs[tid]), max(len(self._slot), 1)) / 255.0
-                part = dict(zip(self._docs[tid], self._imps[tid], strict=True))
+                part = self._impact_dict(tid)
                 acc = {slot: acc[slot] + w * part[slot] for slot in acc.keys() & part.keys()}
             else:
                 part = self._group_scores(tids, weighted)
