@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +39,29 @@ WAIT = 10.0
 # name{labels} value — the Prometheus text exposition format, as far as this bot uses it
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"'
                     r'(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? (-?[0-9.e+-]+|NaN)$')
+
+
+NOISY = ("httpx", "httpcore", "telegram.ext", "slack_bolt", "slack_sdk", "aiohttp")
+
+
+@contextmanager
+def logs_to(buffer: io.StringIO, level: str, fmt: str,
+            secrets: list[str] | tuple[str, ...] = ()) -> Iterator[None]:
+    """bot.logs.setup_logging into `buffer`; the logging set-up as it was afterwards."""
+    root = logging.getLogger()
+    handlers, root_level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in NOISY}
+    setup_logging(level, fmt, secrets=secrets, stream=buffer)
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(root_level)
+        for name, value in levels.items():
+            logging.getLogger(name).setLevel(value)
 
 
 def free_port() -> int:
@@ -173,17 +198,14 @@ async def test_the_ops_server_is_off_by_default(tmp_path: Path) -> None:
 
 def test_json_logs_are_one_object_per_line_even_with_tracebacks() -> None:
     buffer = io.StringIO()
-    setup_logging("DEBUG", "json", stream=buffer)
     log = logging.getLogger("newsbot.test")
-    try:
+    with logs_to(buffer, "DEBUG", "json"):
         log.info("event=poll feed=%s new=%d", "customs", 3)
         log.warning("multi\nline \"quoted\" message\twith tab and ünïcode ✓")
         try:
             raise ValueError("boom\nsecond line")
         except ValueError:
             log.exception("event=poll_crash feed=%s", "x")
-    finally:
-        logging.getLogger().handlers.clear()
     lines = buffer.getvalue().splitlines()
     assert len(lines) == 3
     records = [json.loads(line) for line in lines]

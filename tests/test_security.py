@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -41,6 +42,29 @@ SLACK_APP = "xapp-1-A111-222-SECRETslackapp0123"
 WEBHOOK_SECRET = "SECRET-webhook-0123456789"
 SECRETS = [TG_TOKEN, TG_TOKEN.split(":", 1)[1], SLACK_BOT, SLACK_SIGNING, SLACK_APP,
            WEBHOOK_SECRET]
+
+
+NOISY = ("httpx", "httpcore", "telegram.ext", "slack_bolt", "slack_sdk", "aiohttp")
+
+
+@contextmanager
+def logs_to(buffer: io.StringIO, level: str, fmt: str,
+            secrets: list[str] | tuple[str, ...] = ()) -> Iterator[None]:
+    """bot.logs.setup_logging into `buffer`; the logging set-up as it was afterwards."""
+    root = logging.getLogger()
+    handlers, root_level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in NOISY}
+    setup_logging(level, fmt, secrets=secrets, stream=buffer)
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(root_level)
+        for name, value in levels.items():
+            logging.getLogger(name).setLevel(value)
 
 
 def free_port() -> int:
@@ -213,13 +237,12 @@ async def test_no_secret_in_any_log_line_or_traceback_while_everything_fails(
     from tests.fakes.telegram_api import FakeTelegram
 
     buffer = io.StringIO()
-    setup_logging("DEBUG", "kv", secrets=SECRETS[:1] + SECRETS[2:], stream=buffer)
 
     async def leaky(command: Command, deps: Deps) -> Reply:
         raise RuntimeError(f"boom {TG_TOKEN} {SLACK_BOT} {SLACK_SIGNING} {SLACK_APP}")
 
     monkeypatch.setitem(COMMANDS, "stats", COMMANDS["stats"]._replace(handler=leaky))
-    try:
+    with logs_to(buffer, "DEBUG", "kv", SECRETS[:1] + SECRETS[2:]):
         async with FeedServer() as feeds, FakeTelegram(token=TG_TOKEN) as tg:
             feeds.publish("news", Entry("Backlog", "Old.", guid="b0"))
             settings = Settings()
@@ -254,6 +277,7 @@ async def test_no_secret_in_any_log_line_or_traceback_while_everything_fails(
                 await asyncio.wait_for(app.poller.first_poll_done.wait(), WAIT)
                 tg.inject("server_error", chat_id=501, times=2)
                 tg.inject("reset", chat_id=501, times=1)
+                tg.inject("server_error", methods=("getUpdates",), times=1)
                 feeds.publish("news", Entry("New customs release", "Customs text.",
                                             guid="n1", link="https://customs.example/n1",
                                             published=datetime.now(UTC) - timedelta(minutes=1)))
@@ -267,8 +291,6 @@ async def test_no_secret_in_any_log_line_or_traceback_while_everything_fails(
                         await asyncio.sleep(0.05)
             finally:
                 await asyncio.wait_for(app.stop(), timeout=10)
-    finally:
-        logging.getLogger().handlers.clear()
     logs = buffer.getvalue()
     _assert_no_secret(logs)
     assert "boom *** *** *** ***" in logs and "Traceback" in logs  # the traceback was logged
@@ -280,9 +302,8 @@ async def test_no_secret_in_any_log_line_or_traceback_while_everything_fails(
 @pytest.mark.parametrize("fmt", ["kv", "json"])
 def test_the_log_filter_scrubs_messages_args_and_tracebacks(fmt: str) -> None:
     buffer = io.StringIO()
-    setup_logging("DEBUG", fmt, secrets=SECRETS, stream=buffer)
     log = logging.getLogger("newsbot.test")
-    try:
+    with logs_to(buffer, "DEBUG", fmt, SECRETS):
         log.info("url=%s/bot%s/getMe", "https://api.telegram.org", TG_TOKEN)
         log.warning("headers=%r", {"Authorization": f"Bearer {SLACK_BOT}"})
         try:
@@ -292,8 +313,6 @@ def test_the_log_filter_scrubs_messages_args_and_tracebacks(fmt: str) -> None:
             log.exception("event=failed")
         logging.getLogger("slack_sdk").warning("x-slack-signature %s", SLACK_SIGNING)
         logging.getLogger("asyncio").error("Task exception", exc_info=RuntimeError(TG_TOKEN))
-    finally:
-        logging.getLogger().handlers.clear()
     logs = buffer.getvalue()
     _assert_no_secret(logs)
     assert logs.count("***") >= 6
