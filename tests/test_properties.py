@@ -340,7 +340,7 @@ def test_any_feed_entry_becomes_a_valid_notification_that_pings_nobody() -> None
     prop()
 
 
-@PROPS
+@settings(PROPS, max_examples=100)
 @given(spans=st.lists(st.builds(Span, text=st.one_of(entry_text, long_text),
                                 style=st.sampled_from(["plain", "bold", "italic", "code",
                                                        "link", "mark"]),
