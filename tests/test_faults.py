@@ -49,7 +49,7 @@ FAULTS: dict[str, Fault] = {
     "f500": Fault(status=500),
     "f404": Fault(status=404),
     "f410": Fault(status=410),
-    "drip": Fault(drip=0.05),  # a byte every 50 ms: only the overall deadline stops it
+    "drip": Fault(drip=0.05),  # a byte every 50 ms: only the overall deadline stops it ("after")
     "hang": Fault(delay=8.0),  # no answer before the read timeout
     "huge": Fault(size=50_000_000),  # 50 MB of junk, cut at max_bytes
     "bomb": Fault(gzip_bomb=50_000_000),
@@ -58,7 +58,7 @@ FAULTS: dict[str, Fault] = {
     "notfeed": Fault(raw=b"<html><body>maintenance</body></html>"),
 }
 EXPECTED_ERROR = {
-    "f500": "HTTP 500", "f404": "HTTP 404", "f410": "HTTP 410", "drip": "timed out",
+    "f500": "HTTP 500", "f404": "HTTP 404", "f410": "HTTP 410", "drip": "timed out after",
     "hang": "timed out", "huge": "too large", "bomb": "too large", "loop": "redirects",
     "badxml": "malformed XML", "notfeed": "not an RSS or Atom feed",
 }
