@@ -68,6 +68,7 @@ class TelegramSettings:
 class SlackSettings:
     enabled_in_config: bool = False
     mode: str = "http"
+    host: str = "0.0.0.0"  # http mode: the address POST /slack/events listens on
     port: int = 3000
     api_base_url: str = DEFAULT_SLACK_API
     admins: list[str] = field(default_factory=list)
@@ -302,10 +303,11 @@ def parse_settings(
     s.telegram.webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
 
     if (t := root.table("slack")) is not None:
-        t.unknown({"mode", "port", "api_base_url", "admins", "channel_rule"})
+        t.unknown({"mode", "host", "port", "api_base_url", "admins", "channel_rule"})
         sl = s.slack
         sl.enabled_in_config = True
         sl.mode = t.str_("mode", sl.mode, choices=("socket", "http"))
+        sl.host = t.str_("host", sl.host)
         sl.port = t.int_("port", sl.port)
         sl.api_base_url = t.str_("api_base_url", sl.api_base_url)
         sl.admins = t.str_list("admins")

@@ -360,3 +360,23 @@ def test_newsbot_run_with_unreachable_platforms_fails_in_one_line(tmp_path: Path
     _assert_no_secret(output)
     assert done.returncode == 1 and "Traceback" not in output
     assert done.stderr.strip().splitlines()[-1].startswith("newsbot: ")
+
+
+async def test_admin_feeds_are_checked_when_fetched_not_only_when_added() -> None:
+    """The check runs on every request of an admin-added source (a hook on the client, so
+    redirects too): a host whose address changed to a private one is refused at poll time."""
+    from bot.config import FetchSettings
+    from bot.sources import Fetcher, FetchError
+    from tests.fakes.feed_server import Entry, FeedServer
+
+    async with FeedServer() as server:
+        server.publish("news", Entry("Release", "Text.", guid="g1"))
+        fetcher = Fetcher(FetchSettings(timeout_seconds=1, connect_timeout_seconds=1))
+        try:
+            assert (await fetcher.fetch(server.url("news"))).status == 200  # config feeds: ok
+            with pytest.raises(FetchError, match="refused: .*non-public address"):
+                await fetcher.fetch(server.url("news"), guarded=True)
+            fetcher.settings.allow_private = True
+            assert (await fetcher.fetch(server.url("news"), guarded=True)).status == 200
+        finally:
+            await fetcher.aclose()

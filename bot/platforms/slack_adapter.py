@@ -374,11 +374,11 @@ def _is_dm(channel_id: str, channel_name: str = "") -> bool:
 class SlackAdapter:
     """slack-bolt in the bot's event loop: commands in, replies and notifications out."""
 
-    def __init__(self, settings: Settings, deps: Deps, host: str = "0.0.0.0") -> None:
+    def __init__(self, settings: Settings, deps: Deps, host: str | None = None) -> None:
         self.settings = settings
         self.cfg = settings.slack
         self.deps = deps
-        self.host = host
+        self.host = host or settings.slack.host
         self.transport = SlackTransport()
         self.bolt: AsyncApp | None = None
         self.port: int | None = None  # the port actually bound (HTTP mode)

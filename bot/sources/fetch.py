@@ -47,20 +47,37 @@ class Fetcher:
         timeout = httpx.Timeout(
             settings.timeout_seconds, connect=settings.connect_timeout_seconds
         )
-        self.client = httpx.AsyncClient(
+        options = dict(
             timeout=timeout,
             follow_redirects=True,
             max_redirects=settings.max_redirects,
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             transport=transport,
         )
+        self.client = httpx.AsyncClient(**options)  # type: ignore[arg-type]
+        # for URLs an admin typed into a chat: every request, redirects included, is checked
+        # against private and loopback addresses at the time it is made
+        self.guarded_client = httpx.AsyncClient(
+            **options, event_hooks={"request": [self._refuse_private]}  # type: ignore[arg-type]
+        )
+
+    async def _refuse_private(self, request: httpx.Request) -> None:
+        reason = await url_refusal(str(request.url), self.settings.allow_private)
+        if reason:
+            raise FetchError(f"refused: {reason}")
 
     async def aclose(self) -> None:
         await self.client.aclose()
+        await self.guarded_client.aclose()
 
     async def fetch(
-        self, url: str, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        guarded: bool = False,
     ) -> FetchResult:
+        """GET `url`; `guarded` for admin-added sources (see `url_refusal`)."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -71,7 +88,7 @@ class Fetcher:
         deadline = self.settings.timeout_seconds * 2 + self.settings.connect_timeout_seconds
         try:
             async with asyncio.timeout(deadline):
-                return await self._fetch(url, headers)
+                return await self._fetch(url, headers, guarded)
         except TimeoutError:
             raise FetchError(f"timed out after {deadline:g} s") from None
         except httpx.TooManyRedirects:
@@ -85,9 +102,10 @@ class Fetcher:
         except httpx.HTTPError as exc:
             raise FetchError(f"network error: {type(exc).__name__}: {exc}".rstrip(": ")) from None
 
-    async def _fetch(self, url: str, headers: dict[str, str]) -> FetchResult:
+    async def _fetch(self, url: str, headers: dict[str, str], guarded: bool) -> FetchResult:
         cap = self.settings.max_bytes
-        async with self.client.stream("GET", url, headers=headers) as response:
+        client = self.guarded_client if guarded else self.client
+        async with client.stream("GET", url, headers=headers) as response:
             status = response.status_code
             if status == 304:
                 return FetchResult(str(response.url), 304, b"", response.headers.get("etag"),

@@ -168,7 +168,8 @@ async def poll_html(
     if not spec.link_pattern:
         raise FetchError("html source without link_pattern")
     pattern = re.compile(spec.link_pattern)
-    listing = await fetcher.fetch(spec.url, state.etag, state.last_modified)
+    listing = await fetcher.fetch(spec.url, state.etag, state.last_modified,
+                                  guarded=spec.origin == "admin")
     if not listing.not_modified:
         links = find_article_links(listing.body, listing.url, pattern)
         if not links:
@@ -229,7 +230,7 @@ async def _fetch_articles(
             await asyncio.sleep(spec.request_delay_seconds)
         reason, gone = None, False
         try:
-            result = await fetcher.fetch(url)
+            result = await fetcher.fetch(url, guarded=spec.origin == "admin")
         except FetchError as exc:
             reason, gone = exc.reason, exc.gone
         else:
