@@ -125,10 +125,13 @@ class App:
 
             self._ops = await start_ops_server(self)
 
-    async def build_index(self, chunk: int = 2000) -> None:
+    async def build_index(self, chunk: int = 200) -> None:
         """Index the stored history in slices, so polling and commands start at once.
 
         Releases stored meanwhile are indexed by the poller; adding one twice is harmless.
+        A slice holds the loop for its whole duration, and an HTTP exchange needs a loop turn
+        per step, so slices stay small (200 releases: tens of ms; 2,000 took up to a second
+        each and delayed the first poll of a 100,000-release store by over ten seconds).
         """
         started = time.monotonic()
         batch: list[Item] = []
