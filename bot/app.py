@@ -18,7 +18,7 @@ from bot.platforms.base import ChatAdapter, Transport
 from bot.poller import Poller
 from bot.search import SearchIndex
 from bot.sources import Fetcher
-from bot.store import Store
+from bot.store import INDEX_SNAPSHOT, Store
 from handlers.deps import Deps
 
 log = logging.getLogger("newsbot.app")
@@ -43,6 +43,7 @@ class App:
         self.classifier = Classifier(settings.topics)
         self.index = SearchIndex(get_item=self.store.get_item)
         self.index_ready = asyncio.Event()
+        self._snapshot_meta = self._load_index_snapshot()
         self.fetcher = fetcher or Fetcher(settings.fetch)
         self.adapters: dict[str, ChatAdapter] = {}
         self.transports: dict[str, Transport] = {}
@@ -134,8 +135,13 @@ class App:
         each and delayed the first poll of a 100,000-release store by over ten seconds).
         """
         started = time.monotonic()
+        meta = self._snapshot_meta
+        if meta is not None:  # the snapshot covers the archive up to meta: add what came since
+            todo = iter(self.store.items_changed_since(int(meta["seq"]), str(meta["saved_at"])))
+        else:
+            todo = self.store.iter_items()
         batch: list[Item] = []
-        for item in self.store.iter_items():
+        for item in todo:
             batch.append(item)
             if len(batch) >= chunk:
                 self.index.add_many(batch)
@@ -143,7 +149,32 @@ class App:
                 await asyncio.sleep(0)
         self.index.add_many(batch)
         self.index_ready.set()
-        log.info("event=index_built releases=%d seconds=%.2f", len(self.index),
+        log.info("event=index_built releases=%d seconds=%.2f from_snapshot=%s", len(self.index),
+                 time.monotonic() - started, meta is not None)
+        if meta is None:
+            self.save_index_snapshot()  # so the next start, even after a crash, is quick
+
+    def _load_index_snapshot(self) -> dict[str, object] | None:
+        started = time.monotonic()
+        data = self.store.read_blob(INDEX_SNAPSHOT)
+        meta = self.index.load_snapshot(data) if data else None
+        if meta is not None and int(meta.get("seq", 0)) > self.store.max_seq:
+            meta = None  # newer than the store (restored from a backup): rebuild
+            self.index = SearchIndex(get_item=self.store.get_item)
+        if meta is not None:
+            log.info("event=index_snapshot_loaded releases=%d seconds=%.2f", len(self.index),
+                     time.monotonic() - started)
+        return meta
+
+    def save_index_snapshot(self) -> None:
+        started = time.monotonic()
+        meta = {"seq": self.store.max_seq, "saved_at": utcnow().isoformat()}
+        try:
+            self.store.write_blob(INDEX_SNAPSHOT, self.index.to_snapshot(meta))
+        except OSError as exc:  # derived data: failing to save it only slows the next start
+            log.warning("event=index_snapshot_failed error=%s", exc)
+            return
+        log.info("event=index_snapshot_saved releases=%d seconds=%.2f", len(self.index),
                  time.monotonic() - started)
 
     async def stop(self) -> None:
@@ -153,6 +184,8 @@ class App:
                 task.cancel()
         if self.delivery:
             await self.delivery.stop(grace=3.0)
+        if self.index_ready.is_set():
+            self.save_index_snapshot()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

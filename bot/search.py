@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import pickle
 import re
 from array import array
 from bisect import bisect_left
@@ -42,6 +43,7 @@ from bot.search_text import (
     doc_key,
     guess_language,
     query_keys,
+    stemmer_backend,
     stop_keys,
     strip_html,
     word_spans,
@@ -85,6 +87,13 @@ _SEPARATOR = 0  # token id between title and body, so a phrase cannot span them
 _CACHE_TERMS = 6  # expanded postings of common terms kept between queries (~5 MB each)
 _CACHE_MIN_DF = 5000
 _CHUNK = 2000  # add_many: releases tokenised before their impacts are computed
+# a snapshot is only read back by the code that wrote it: bump when the fields change
+_SNAPSHOT_FORMAT = "search-index/1"
+_SNAPSHOT_FIELDS = (
+    "_vocab", "_docs", "_imps", "_word_tid", "_ids", "_slot", "_tokens", "_titles", "_langs",
+    "_topics", "_published", "_local_day", "_length", "_sum_length", "_interned_topics",
+    "_stop_tids",
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
 _QUOTES = str.maketrans({c: '"' for c in "“”„«»‟″"})
 _QUERY_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -260,6 +269,11 @@ def _idf(df: int, n: int) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
+def _snapshot_format() -> str:
+    # the stems depend on the stemmer implementation (C PyStemmer or pure Python)
+    return f"{_SNAPSHOT_FORMAT}/{stemmer_backend()}"
+
+
 def _clean(text: str) -> str:
     return strip_html(text or "")
 
@@ -325,6 +339,30 @@ class SearchIndex:
         self._tokens[slot] = b""
         self._titles[slot] = ""
         self._topics[slot] = ()
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def to_snapshot(self, meta: dict[str, object]) -> bytes:
+        """The whole index as bytes (with `meta`, e.g. the store position it covers), so a
+        restart loads it in about a second instead of tokenising the archive again."""
+        state = {name: getattr(self, name) for name in _SNAPSHOT_FIELDS}
+        return pickle.dumps({"format": _snapshot_format(), "meta": meta, "state": state},
+                            protocol=pickle.HIGHEST_PROTOCOL)
+
+    def load_snapshot(self, data: bytes) -> dict[str, object] | None:
+        """Replace this index's content with a snapshot; its meta, or None (and nothing
+        changed) if the bytes are not a snapshot this code wrote. Only ever given files from
+        the bot's own data directory: pickle must not read untrusted bytes."""
+        try:
+            blob = pickle.loads(data)
+        except Exception:
+            return None
+        if not isinstance(blob, dict) or blob.get("format") != _snapshot_format():
+            return None
+        for name in _SNAPSHOT_FIELDS:
+            setattr(self, name, blob["state"][name])
+        self._dict_cache = {}
+        return dict(blob["meta"])
 
     def _tid(self, key: str) -> int:
         tid = self._vocab.get(key)

@@ -34,6 +34,10 @@ _AZ_FOLD = str.maketrans("əıöüçşğ", "eioucsg")
 _en = snowballstemmer.stemmer("english")
 _ru = snowballstemmer.stemmer("russian")
 
+
+def stemmer_backend() -> str:
+    return type(_en).__module__
+
 # Azerbaijani inflectional suffixes, written diacritic-folded (ə->e, ı->i, ü->u, ö->o), so
 # vowel-harmony variants collapse: -nın/-nin/-nun/-nün -> nin/nun, -lar/-lər -> lar/ler.
 # Derivational suffixes (-lıq, -çı, ...) are left alone: they change the meaning.

@@ -38,6 +38,8 @@ from tinydb.storages import Storage
 from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item, Subscription
 
 SCHEMA_VERSION = 1
+INDEX_SNAPSHOT = "search-index.pickle"
+DERIVED_FILES = (INDEX_SNAPSHOT,)
 
 
 class StoreError(Exception):
@@ -441,7 +443,10 @@ class Store:
                 self._index_doc(month, doc_id, doc, loading=False)
 
     def set_topics(self, changes: dict[str, tuple[list[str], dict[str, list[str]]]]) -> int:
-        """Apply new topics to stored releases (reclassify); one write per month touched."""
+        """Apply new topics to stored releases (reclassify); one write per month touched.
+        Derived data that embeds topics (the search index snapshot) is dropped."""
+        for name in DERIVED_FILES:
+            self.drop_blob(name)
         writes: dict[str, list[tuple[int | None, dict[str, Any]]]] = {}
         for item_id, (topics, reasons) in changes.items():
             doc = self._doc(item_id)
@@ -490,6 +495,30 @@ class Store:
                 if len(out) >= limit:
                     break
         return out
+
+    def items_changed_since(self, seq: int, when: str) -> list[Item]:
+        """Releases stored after `seq` or updated after the ISO time `when`."""
+        out = []
+        for db in self._shards.values():
+            for doc in (db.storage.read() or {}).get("_default", {}).values():  # type: ignore
+                if doc["seq"] > seq or (doc.get("updated_at") or "") > when:
+                    out.append(doc_to_item(doc))
+        return out
+
+    # -- derived data (e.g. the search index snapshot): rebuildable, so never backed up --
+
+    def read_blob(self, name: str) -> bytes | None:
+        try:
+            return (self.path / name).read_bytes()
+        except OSError:
+            return None
+
+    def write_blob(self, name: str, data: bytes) -> None:
+        atomic_write(self.path / name, data)
+
+    def drop_blob(self, name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.path / name).unlink()
 
     def release_bytes_written(self) -> int:
         return sum(db.storage.bytes_written for db in self._shards.values())  # type: ignore

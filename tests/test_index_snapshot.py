@@ -1,0 +1,72 @@
+"""The search index is saved at shutdown and loaded at start-up, then caught up with the store."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.app import App
+from bot.config import Settings
+from bot.models import Item
+from bot.store import INDEX_SNAPSHOT, Store
+
+
+def release(n: int, body: str) -> Item:
+    return Item(id=f"r{n}", feed_id="f", url=f"https://x.az/{n}", title=f"Release {n}",
+                body=body, published=datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=n),
+                content_hash=body)
+
+
+def settings_for(path: Path) -> Settings:
+    settings = Settings()
+    settings.storage.path = path
+    return settings
+
+
+async def run_briefly(settings: Settings) -> App:
+    app = App(settings)
+    await app.start()
+    await app.index_ready.wait()
+    return app
+
+
+def hits(app: App, query: str) -> list[str]:
+    return [h.item_id for h in app.index.search(query, limit=10).hits]
+
+
+async def test_snapshot_round_trip_and_catch_up(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.ingest([release(1, "Heroin seized at Astara."), release(2, "Parcels from abroad.")])
+    app = await run_briefly(settings_for(tmp_path))
+    assert app._snapshot_meta is None and hits(app, "heroin") == ["r1"]
+    await app.stop()
+    assert (tmp_path / INDEX_SNAPSHOT).exists()
+
+    with Store(tmp_path) as store:  # while the bot is down: one new release, one corrected
+        store.ingest([release(3, "Demining equipment handed over."),
+                      release(2, "Postal items bought online.")])
+    app = await run_briefly(settings_for(tmp_path))
+    try:
+        assert app._snapshot_meta is not None  # loaded, not rebuilt
+        assert hits(app, "heroin") == ["r1"]
+        assert hits(app, "demining") == ["r3"]
+        assert hits(app, "postal") == ["r2"] and hits(app, "parcels") == []
+    finally:
+        await app.stop()
+
+
+async def test_a_foreign_or_damaged_snapshot_is_ignored(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.ingest([release(1, "Heroin seized at Astara.")])
+        store.write_blob(INDEX_SNAPSHOT, b"not a snapshot")
+    app = await run_briefly(settings_for(tmp_path))
+    try:
+        assert app._snapshot_meta is None and hits(app, "heroin") == ["r1"]
+    finally:
+        await app.stop()
+
+
+def test_reclassifying_drops_the_snapshot(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.ingest([release(1, "Heroin seized.")])
+        store.write_blob(INDEX_SNAPSHOT, b"x")
+        store.set_topics({"r1": (["smuggling"], {"smuggling": ["body: heroin"]})})
+        assert store.read_blob(INDEX_SNAPSHOT) is None
