@@ -2,7 +2,7 @@
 
 Delivery (`bot.delivery.Delivery`: scan, per-chat workers, cursors journalled and fsynced) sends
 through `TelegramTransport` on a python-telegram-bot `Application` built as `TelegramAdapter`
-builds it (HTTPXRequest pool of `POOL_SIZE`), to the fake Bot API (`tests.fakes.telegram_api`)
+builds it (AiohttpRequest pool of `POOL_SIZE`), to the fake Bot API (`tests.fakes.telegram_api`)
 running in a SUBPROCESS (`benchmarks.common.FakeTelegramProcess`), so the process CPU time
 measured here is the bot's alone. The fake validates each message's HTML as Telegram does.
 
@@ -31,13 +31,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
 
 from benchmarks.common import FakeTelegramProcess, history, log, make_chats
 from bot.delivery import Delivery
 from bot.models import Chat, Item
 from bot.platforms.base import RateLimits
 from bot.platforms.telegram_adapter import POOL_SIZE, TelegramTransport
+from bot.platforms.telegram_http import AiohttpRequest
 from bot.store import Store
 from bot.summary import notification
 
@@ -65,8 +65,7 @@ def _store(folder: Path, chats: list[Chat]) -> Store:
 
 
 async def _application(fake: FakeTelegramProcess) -> Application:  # type: ignore[type-arg]
-    request = HTTPXRequest(connection_pool_size=POOL_SIZE, read_timeout=15.0, write_timeout=15.0,
-                           connect_timeout=10.0, pool_timeout=10.0)
+    request = AiohttpRequest(pool_size=POOL_SIZE, read_timeout=15.0, connect_timeout=10.0)
     app = (ApplicationBuilder().token(fake.token).base_url(fake.base_url).request(request)
            .build())
     await app.initialize()  # getMe

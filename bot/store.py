@@ -560,6 +560,9 @@ class Store:
         doc = self.chats_db.table("chats").get(doc_id=doc_id) if doc_id else None
         return doc_to_chat(doc) if doc else None
 
+    def count_chats(self) -> int:
+        return len(self.chats_db.table("chats"))
+
     def chats(self, platform: str | None = None) -> list[Chat]:
         docs = self.chats_db.table("chats").all()
         return [doc_to_chat(d) for d in docs if platform is None or d["platform"] == platform]

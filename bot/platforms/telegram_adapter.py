@@ -63,7 +63,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot.config import Settings
 from bot.models import Card, Chat, Command, Reply, Span
@@ -74,6 +73,7 @@ from bot.platforms.base import (
     RateLimits,
     TransientSendError,
 )
+from bot.platforms.telegram_http import AiohttpRequest
 from handlers.deps import Deps
 
 log = logging.getLogger("newsbot.telegram")
@@ -330,10 +330,8 @@ class TelegramAdapter:
         if not tg.token:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         self.admins = {str(a) for a in tg.admins}
-        request = HTTPXRequest(connection_pool_size=POOL_SIZE, read_timeout=15.0,
-                               write_timeout=15.0, connect_timeout=10.0, pool_timeout=10.0)
-        updates_request = HTTPXRequest(connection_pool_size=2, read_timeout=10.0,
-                                       connect_timeout=10.0)
+        request = AiohttpRequest(pool_size=POOL_SIZE, read_timeout=15.0, connect_timeout=10.0)
+        updates_request = AiohttpRequest(pool_size=2, read_timeout=10.0, connect_timeout=10.0)
         self.application = (
             ApplicationBuilder()
             .token(tg.token)
