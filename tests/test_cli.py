@@ -12,7 +12,9 @@ from tests.fakes.feed_server import Entry, rss_bytes
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def newsbot(*args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess:
+def newsbot(
+    *args: str, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, input=stdin,
                           capture_output=True, text=True, timeout=timeout)
 
