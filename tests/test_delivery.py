@@ -187,7 +187,7 @@ async def test_digest_mode_sends_one_message_at_its_time(tmp_path: Path) -> None
 
 
 def test_kill_minus_nine_loses_nothing_and_repeats_at_most_one_per_chat(tmp_path: Path) -> None:
-    chats, releases_n = 12, 20
+    chats, releases_n = 12, 40
     log = tmp_path / "sent.log"
     setup = subprocess.run([sys.executable, "-m", "tests.crash_worker", "setup", str(tmp_path),
                             str(chats), str(releases_n)], cwd=ROOT, timeout=60)
