@@ -19,7 +19,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
-from typing import Any
 
 from bot.matching import wants
 from bot.models import Card, Chat, Item, Reply, Span, utcnow
@@ -149,6 +148,7 @@ class Delivery:
         self._idle.set()
         self._stopping = False
         self._moved_to = ""  # set by _send when a chat reports its new id
+        self._chat_cache: tuple[int, list[Chat]] | None = None
 
     # -- public -----------------------------------------------------------------------------
 
@@ -196,11 +196,17 @@ class Delivery:
 
     # -- matching ----------------------------------------------------------------------------
 
+    def _chats(self) -> list[Chat]:
+        """All chats, converted once per change of the chat table, not at every wake-up."""
+        if self._chat_cache is None or self._chat_cache[0] != self.store.chats_version:
+            self._chat_cache = (self.store.chats_version, self.store.chats())
+        return self._chat_cache[1]
+
     def scan(self) -> None:
         """Queue, per chat, the matching releases after its cursor that are not queued yet."""
         if self._stopping:
             return
-        chats = [c for c in self.store.chats() if c.active and c.subscription.mode == "instant"
+        chats = [c for c in self._chats() if c.active and c.subscription.mode == "instant"
                  and (c.subscription.topics or c.subscription.keywords)]
         if not chats:
             self._scanned = self.store.max_seq
@@ -304,7 +310,7 @@ class Delivery:
         now_local = self.clock().astimezone(self.tz)
         today = now_local.date().isoformat()
         hhmm = now_local.strftime("%H:%M")
-        for chat in self.store.chats():
+        for chat in self._chats():
             sub = chat.subscription
             if not chat.active or sub.mode != "digest" or chat.last_digest_on == today:
                 continue
@@ -335,7 +341,3 @@ class Delivery:
             reply.paragraphs.append([Span(f"…and {len(items) - DIGEST_MAX_CARDS} more: "
                                           "see /latest")])
         return reply
-
-
-def describe(stats: DeliveryStats, queue_length: int) -> dict[str, Any]:
-    return {**stats.as_dict(), "queue_length": queue_length}

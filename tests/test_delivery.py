@@ -85,6 +85,22 @@ async def test_releases_before_the_subscription_are_not_pushed(tmp_path: Path) -
         assert transport.titles("late") == ["Release 2"]
 
 
+async def test_chats_added_or_changed_while_running_are_seen(tmp_path: Path) -> None:
+    transport = RecordingTransport()
+    with Store(tmp_path) as store:
+        store.save_chat(chat("a", {"wco"}))
+        delivery = await run_delivery(store, transport)
+        store.save_chat(chat("b", {"wco"}))  # a new chat, after the first scan
+        changed = store.get_chat("console:a")
+        assert changed is not None
+        changed.subscription.topics = {"trade"}
+        store.save_chat(changed)
+        store.ingest([release(1, ["wco"])])
+        delivery.scan()
+        await delivery.drain(timeout=5)
+        assert [s.chat_id for s in transport.sent] == ["b"]
+
+
 async def test_cold_start_with_a_history_floods_nobody(tmp_path: Path) -> None:
     transport = RecordingTransport()
     with Store(tmp_path) as store:

@@ -96,6 +96,7 @@ async def test_messy_entries_each_once(server: FeedServer, env) -> None:
     assert '& its partners' in seed.body and '"today"' in seed.body and "alert" not in seed.body
     assert seed.published == datetime(2022, 6, 22, 5, 50, tzinfo=UTC)
     assert not seed.published_estimated
+    assert seed.tz_offset_minutes == 240  # Baku's day, for since:/until: in searches
     assert "wco" in seed.topics
     local = next(i for i in store.iter_items() if i.title == "No guid, no link")
     assert local.published == datetime(2022, 6, 22, 5, 50, tzinfo=UTC)

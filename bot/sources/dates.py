@@ -108,3 +108,9 @@ def parse_date(value: str, tz: tzinfo) -> datetime | None:
         pass
     found = find_local_date(value, tz)
     return found[0] if found else None
+
+
+def offset_minutes(when: datetime, tz: tzinfo) -> int:
+    """The source's UTC offset at `when`, in minutes ("since:" filters use the source's day)."""
+    offset = when.astimezone(tz).utcoffset()
+    return int(offset.total_seconds() // 60) if offset is not None else 0

@@ -42,7 +42,7 @@ from lxml import etree
 from trafilatura.utils import load_html
 
 from bot.models import FeedSpec, FeedState, Item
-from bot.sources.dates import find_local_date, parse_date
+from bot.sources.dates import find_local_date, offset_minutes, parse_date
 from bot.sources.fetch import Fetcher, FetchError
 from bot.sources.rss import normalise_url
 from bot.sources.text import (
@@ -194,6 +194,7 @@ async def poll_html(
             published_estimated=article.estimated,
             language=spec.language or detect_language(f"{article.title}\n{body}"),
             content_hash=content_hash(article.title, body),
+            tz_offset_minutes=offset_minutes(article.published, tz),
         ))
     return items
 

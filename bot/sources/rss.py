@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import feedparser
 
 from bot.models import FeedSpec, Item
-from bot.sources.dates import find_local_date, parse_date
+from bot.sources.dates import find_local_date, offset_minutes, parse_date
 from bot.sources.text import (
     clean_text,
     content_hash,
@@ -157,4 +157,5 @@ def _entry_to_item(
         published_estimated=estimated,
         language=language if language in ("en", "az", "ru") else detect_language(title + body),
         content_hash=content_hash(title, body),
+        tz_offset_minutes=offset_minutes(published, tz),
     )
