@@ -57,6 +57,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+# the HTTP clients log every request at INFO, with the bot token in Telegram's URLs
+NOISY_LOGGERS = ("httpx", "httpcore", "telegram.ext", "slack_bolt", "slack_sdk", "aiohttp")
+
+
 def setup_logging(level: str = "INFO", fmt: str = "kv",
                   secrets: Iterable[str | None] = (), stream: object = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
@@ -67,6 +71,5 @@ def setup_logging(level: str = "INFO", fmt: str = "kv",
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # the HTTP clients log every request at INFO, with the bot token in Telegram's URLs
-    for noisy in ("httpx", "httpcore", "telegram.ext", "slack_bolt", "slack_sdk", "aiohttp"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -32,7 +32,7 @@ class FileTransport:
 
 
 def setup(path: str, chats: int, releases: int) -> None:
-    with Store(path) as store:
+    with Store(path, backups=0) as store:
         store.save_chats(Chat("console", f"c{n}", subscription=Subscription(topics={"wco"}))
                          for n in range(chats))
         base = datetime(2026, 1, 1, tzinfo=UTC)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.delivery import Delivery
-from bot.models import Chat, Item, Reply, Subscription
+from bot.models import Chat, Reply
 from bot.platforms.base import RateLimits
 from bot.store import Store
+from tests.crash_worker import setup
 
 LATENCY = 0.005  # seconds a send takes at the "platform"
 
@@ -34,16 +34,6 @@ class AppendTransport:
         await asyncio.sleep(LATENCY)
         release_id = reply.cards[0].url.rsplit("/", 1)[1]
         os.write(self.fd, f"{chat.chat_id}\tr{release_id}\n".encode())
-
-
-def setup(path: str, chats: int, releases: int) -> None:
-    with Store(path, backups=0) as store:
-        store.save_chats(Chat("console", f"c{n}", subscription=Subscription(topics={"wco"}))
-                         for n in range(chats))
-        base = datetime(2026, 1, 1, tzinfo=UTC)
-        store.ingest([Item(id=f"r{n}", feed_id="f", url=f"https://x.az/{n}", title=f"R{n}",
-                           body="b", published=base + timedelta(hours=n), topics=["wco"],
-                           content_hash=str(n)) for n in range(1, releases + 1)])
 
 
 async def deliver(path: str, log: str, concurrency: int) -> None:

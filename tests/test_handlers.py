@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,21 +20,14 @@ from bot.store import Store
 from handlers import router
 from handlers.deps import Deps
 from handlers.router import COMMANDS, dispatch, parse_command_text, split_args
+from tests.helpers import fixture_releases
 
-FIXTURES = Path(__file__).parent / "fixtures" / "releases.jsonl"
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 ADMIN = "42"
 
 
 def load_releases() -> list[Item]:
-    items = []
-    for line in FIXTURES.read_text(encoding="utf-8").splitlines():
-        doc = json.loads(line)
-        items.append(Item(
-            id=doc["id"], feed_id="customs", url=doc["url"], title=doc["title"],
-            body=doc["body"], published=datetime.fromisoformat(doc["published"]).astimezone(UTC),
-            language=doc["language"], content_hash=doc["id"]))
-    return items
+    return fixture_releases()
 
 
 @dataclass

@@ -15,8 +15,6 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,12 +24,12 @@ import pytest
 
 from bot.app import App
 from bot.config import FetchSettings, Settings, load_settings
-from bot.logs import setup_logging
 from bot.models import Chat, FeedSpec, Reply, Subscription
 from bot.platforms.base import TransientSendError
 from bot.store import Store
 from tests.fakes.feed_server import Entry, Fault, FeedServer
 from tests.fakes.recording_transport import RecordingTransport
+from tests.helpers import free_port, logs_to
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 10.0
@@ -41,33 +39,6 @@ SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[
                     r'(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? (-?[0-9.e+-]+|NaN)$')
 
 
-NOISY = ("httpx", "httpcore", "telegram.ext", "slack_bolt", "slack_sdk", "aiohttp")
-
-
-@contextmanager
-def logs_to(buffer: io.StringIO, level: str, fmt: str,
-            secrets: list[str] | tuple[str, ...] = ()) -> Iterator[None]:
-    """bot.logs.setup_logging into `buffer`; the logging set-up as it was afterwards."""
-    root = logging.getLogger()
-    handlers, root_level = list(root.handlers), root.level
-    levels = {name: logging.getLogger(name).level for name in NOISY}
-    setup_logging(level, fmt, secrets=secrets, stream=buffer)
-    try:
-        yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(root_level)
-        for name, value in levels.items():
-            logging.getLogger(name).setLevel(value)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def parse_metrics(text: str) -> dict[str, float]:

@@ -35,8 +35,8 @@ from handlers.deps import Deps
 from handlers.router import COMMANDS, dispatch, parse_command_text
 from tests.fakes.feed_server import Entry, rss_bytes
 from tests.fakes.telegram_api import HtmlError, parse_telegram_html, utf16_len
+from tests.helpers import fixture_releases
 
-FIXTURES = Path(__file__).parent / "fixtures" / "releases.jsonl"
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 BAKU = ZoneInfo("Asia/Baku")
 PROPS = settings(max_examples=150, deadline=None,
@@ -121,13 +121,7 @@ def check_reply(reply: Reply) -> None:
 
 
 def _releases() -> list[Item]:
-    items = []
-    for line in FIXTURES.read_text(encoding="utf-8").splitlines():
-        doc = json.loads(line)
-        items.append(Item(
-            id=doc["id"], feed_id="customs", url=doc["url"], title=doc["title"],
-            body=doc["body"], published=datetime.fromisoformat(doc["published"]).astimezone(UTC),
-            language=doc["language"], content_hash=doc["id"]))
+    items = fixture_releases()
     for n, bad in enumerate(HOSTILE):
         items.append(Item(
             id=f"hostile-{n}", feed_id="evil", url=f"https://evil.example/{n}?q={bad}",

@@ -9,11 +9,9 @@ import asyncio
 import io
 import logging
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,13 +19,13 @@ import pytest
 
 from bot.classify import Classifier
 from bot.config import Settings, SlackSettings, TelegramSettings
-from bot.logs import setup_logging
 from bot.models import Chat, Command, FeedSpec, Reply, Subscription
 from bot.search import SearchIndex
 from bot.store import Store
 from handlers import admin, router
 from handlers.deps import Deps
 from handlers.router import COMMANDS, dispatch
+from tests.helpers import free_port, logs_to
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
@@ -44,33 +42,6 @@ SECRETS = [TG_TOKEN, TG_TOKEN.split(":", 1)[1], SLACK_BOT, SLACK_SIGNING, SLACK_
            WEBHOOK_SECRET]
 
 
-NOISY = ("httpx", "httpcore", "telegram.ext", "slack_bolt", "slack_sdk", "aiohttp")
-
-
-@contextmanager
-def logs_to(buffer: io.StringIO, level: str, fmt: str,
-            secrets: list[str] | tuple[str, ...] = ()) -> Iterator[None]:
-    """bot.logs.setup_logging into `buffer`; the logging set-up as it was afterwards."""
-    root = logging.getLogger()
-    handlers, root_level = list(root.handlers), root.level
-    levels = {name: logging.getLogger(name).level for name in NOISY}
-    setup_logging(level, fmt, secrets=secrets, stream=buffer)
-    try:
-        yield
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in handlers:
-            root.addHandler(handler)
-        root.setLevel(root_level)
-        for name, value in levels.items():
-            logging.getLogger(name).setLevel(value)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

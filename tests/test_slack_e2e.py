@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from tests.fakes.slack_api import (
     slash_command,
     slash_command_fields,
 )
+from tests.helpers import free_port
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ADMIN = "UADMIN"
@@ -47,11 +47,6 @@ BACKLOG = [
           published=datetime(2024, 5, 28, 14, 0, tzinfo=UTC)),
 ]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

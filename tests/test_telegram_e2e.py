@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -30,6 +29,7 @@ from bot.platforms.base import ChatMovedError, PermanentSendError, TransientSend
 from bot.platforms.telegram_adapter import TelegramAdapter, TelegramTransport, render_html
 from tests.fakes.feed_server import Entry, Fault, FeedServer
 from tests.fakes.telegram_api import BOT_ID, FakeTelegram, parse_telegram_html, utf16_len
+from tests.helpers import free_port
 
 # PTB's own RetryAfter warns that retry_after will become a timedelta (the adapter handles both)
 pytestmark = pytest.mark.filterwarnings(
@@ -55,11 +55,6 @@ BACKLOG = [
       for n in range(1, 7)),
 ]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def make_settings(tmp_path: Any, tg: FakeTelegram, feeds: FeedServer) -> Settings:
