@@ -115,7 +115,6 @@ class App:
     async def start(self) -> None:
         self.delivery = Delivery(self.store, self.transports, self.settings.tz,
                                  self.topic_label, clock=self.clock)
-        self.deps.stats = {}
         for name, adapter in self.adapters.items():
             try:
                 await adapter.start()
