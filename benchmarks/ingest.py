@@ -11,8 +11,9 @@ own: fetch with httpx, parse, classify, store, index) polls an RSS feed served b
   end to end, including the HTTP fetch and the search index update; the index passed to the
   poller starts empty, indexing one release costs the same whatever its size);
 - `ingest_write_bytes_per_item`: bytes written to the data directory per new release, counted
-  by the store's own atomic writers (`AtomicJSONStorage.bytes_written` of every TinyDB file:
-  the month files and the state files meta/feeds/chats/cursors) plus the cursor journal.
+  by the store's own atomic writers (`AtomicJSONStorage.bytes_written` of the state files
+  meta/feeds/chats/cursors, `Store.release_bytes_written()` for the month files and their
+  catalogues) plus the cursor journal.
 The contract keys are the 100k run's; `_10k` and `_100k` are both given.
 
 Baseline: a single-file TinyDB (default `JSONStorage`, every release in one table) holding the
@@ -53,11 +54,11 @@ FLOORS: dict[str, float] = {}
 
 
 def _written(store: Store) -> int:
-    dbs = [store.meta, store.feeds_db, store.chats_db, store.cursors_db,
-           *store._shards.values()]
+    dbs = [store.meta, store.feeds_db, store.chats_db, store.cursors_db]
     journal = store.path / "cursors.log"
-    return sum(db.storage.bytes_written for db in dbs) + (  # type: ignore[attr-defined]
-        journal.stat().st_size if journal.exists() else 0)
+    return (sum(db.storage.bytes_written for db in dbs)  # type: ignore[attr-defined]
+            + store.release_bytes_written()
+            + (journal.stat().st_size if journal.exists() else 0))
 
 
 def _entries(poll: int, texts: list[Any]) -> list[Entry]:
@@ -99,7 +100,7 @@ async def _ours(folder: Path, n: int, polls: int) -> dict[str, Any]:
         month = datetime.now(UTC).strftime("%Y-%m")
         shard = store.path / "releases" / f"{month}.json"
         return {"stored": stored, "seconds": elapsed, "bytes": written,
-                "count": store.count_items(), "months": len(store._shards),
+                "count": store.count_items(), "months": store.count_months(),
                 "current_month_kb": shard.stat().st_size / 1024 if shard.exists() else 0.0}
 
 

@@ -10,11 +10,19 @@ history, so hot mutable state and the append-mostly archive live in separate fil
     cursors.json            per-chat delivery progress (compacted)
     cursors.log             append-only journal of confirmed deliveries since the compaction
     releases/YYYY-MM.json   the archive, one TinyDB file per month of publication
+    releases/YYYY-MM.catalogue   derived: what start-up needs of that month (ids, sequence
+                            numbers, dates, topics, content hashes), stamped with the month
+                            file's inode, size and mtime
+    search-index.pickle     derived: the search index as the last run left it
     backups/NAME.N          rolling copies of each file as it was at the last good start
 
 Every TinyDB file is written atomically (temp file, fsync, rename, fsync of the directory), so a
-crash or a full disk leaves the previous version readable. Each file is parsed once and kept in
-memory (one process owns the directory), so reads cost no I/O.
+crash or a full disk leaves the previous version readable. The state files are parsed once and
+kept in memory (one process owns the directory). The archive is not: start-up reads only the
+month catalogues (about a tenth of the bytes), and month files are parsed when a release's text
+is needed, a few recent months kept parsed. A catalogue whose stamp does not match its month
+file (a crash between the two writes, a restored backup) is rebuilt from the month file, so a
+damaged month file is still refused at start.
 """
 
 from __future__ import annotations
@@ -25,11 +33,12 @@ import os
 import shutil
 import tempfile
 from bisect import insort
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
@@ -39,6 +48,9 @@ from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item, Subscripti
 
 SCHEMA_VERSION = 1
 INDEX_SNAPSHOT = "search-index.pickle"
+CATALOGUE_SUFFIX = ".catalogue"
+CATALOGUE_FORMAT = 1
+LOADED_MONTHS = 6  # month files kept parsed (the recent ones, mostly: /latest, delivery)
 DERIVED_FILES = (INDEX_SNAPSHOT,)
 
 
@@ -181,6 +193,25 @@ def _month(published: str) -> str:
     return published[:7]  # "2024-05" from an ISO UTC timestamp
 
 
+def _stamp(path: Path) -> list[int]:
+    """What changes whenever a month file is replaced (atomic writes make a new inode)."""
+    st = path.stat()
+    return [st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+class _Entry(NamedTuple):
+    """A stored release as far as start-up, /latest filters, dedup and delivery order need."""
+
+    month: str
+    doc_id: int
+    seq: int
+    published: str
+    topics: tuple[str, ...]
+    feed_id: str
+    content_hash: str
+    updated_at: str | None
+
+
 # ---- the store ----------------------------------------------------------------------------
 
 
@@ -257,36 +288,13 @@ class Store:
         self._chat_ids: dict[str, int] | None = None
         self.chats_version = 0
         self.cursors_db = self._db(self.path / "cursors.json")
-        self._shards: dict[str, TinyDB] = {}
-        self._where: dict[str, tuple[str, int]] = {}  # item id -> (month, doc id)
-        self._by_seq: dict[int, str] = {}
-        self._by_date: list[tuple[str, int, str]] = []  # (published ISO UTC, seq, id), sorted
-        self.max_seq = 0
-        for shard_path in sorted((self.path / "releases").glob("*.json")):
-            month = shard_path.stem
-            db = self._db(shard_path)
-            self._shards[month] = db
-            for doc_id, doc in db.storage.read().get("_default", {}).items():  # type: ignore
-                self._index_doc(month, int(doc_id), doc)
-        self._by_date.sort()
+        self._load_catalogues()
         self._cursors: dict[str, int] = dict(self.cursors_db.table("cursors").get(doc_id=1) or {})
         if self.read_only:
             return
         self._replay_journal()
         self._journal = open(self.path / "cursors.log", "a", encoding="utf-8")  # noqa: SIM115
         self._backup()
-
-    def _index_doc(
-        self, month: str, doc_id: int, doc: dict[str, Any], loading: bool = True
-    ) -> None:
-        self._where[doc["id"]] = (month, doc_id)
-        self._by_seq[doc["seq"]] = doc["id"]
-        entry = (doc["published"], doc["seq"], doc["id"])
-        if loading:
-            self._by_date.append(entry)  # sorted once when everything is loaded
-        else:
-            insort(self._by_date, entry)
-        self.max_seq = max(self.max_seq, doc["seq"])
 
     def _replay_journal(self) -> None:
         journal = self.path / "cursors.log"
@@ -345,39 +353,138 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- releases ---------------------------------------------------------------------------
+    # -- the archive: catalogue in memory, month files on demand ----------------------------
+
+    def _load_catalogues(self) -> None:
+        self._entries: dict[str, _Entry] = {}  # item id -> what is known without the month file
+        self._by_seq: list[str | None] = [None]  # sequence number -> item id
+        self._by_date: list[tuple[str, int, str]] = []  # (published ISO UTC, seq, id), sorted
+        self._months: set[str] = set()
+        self._loaded: OrderedDict[str, TinyDB] = OrderedDict()  # parsed month files, LRU
+        self._release_bytes = 0
+        self.max_seq = 0
+        interned: dict[Any, Any] = {}
+        for shard_path in sorted((self.path / "releases").glob("*.json")):
+            month = shard_path.stem
+            self._months.add(month)
+            rows = self._read_catalogue(month, shard_path)
+            if rows is None:
+                rows = self._catalogue_rows(self._shard(month))
+                if not self.read_only:
+                    self._write_catalogue(month)
+            for row in rows:
+                self._add_entry(month, row, interned)
+        self._by_date.sort()
+
+    def _read_catalogue(self, month: str, shard_path: Path) -> list[list[Any]] | None:
+        """The month's catalogue rows, or None when missing, unreadable or stale."""
+        try:
+            data = json.loads((shard_path.parent / f"{month}{CATALOGUE_SUFFIX}").read_bytes())
+            if data.get("format") != CATALOGUE_FORMAT or data.get("stamp") != _stamp(shard_path):
+                return None
+            rows = data["rows"]
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            return None
+        return rows if isinstance(rows, list) else None
+
+    @staticmethod
+    def _catalogue_rows(db: TinyDB) -> list[list[Any]]:
+        table = (db.storage.read() or {}).get("_default", {})  # type: ignore[attr-defined]
+        return [[int(doc_id), doc["id"], doc["seq"], doc["published"], doc.get("topics") or [],
+                 doc.get("feed_id", ""), doc.get("content_hash", ""), doc.get("updated_at")]
+                for doc_id, doc in table.items()]
+
+    def _write_catalogue(self, month: str) -> None:
+        """After the month file is written: a crash in between leaves a stale stamp, which the
+        next start notices (and rebuilds this catalogue from the month file)."""
+        shard_path = self.path / "releases" / f"{month}.json"
+        data = {"format": CATALOGUE_FORMAT, "stamp": _stamp(shard_path),
+                "rows": self._catalogue_rows(self._shard(month))}
+        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        atomic_write(shard_path.parent / f"{month}{CATALOGUE_SUFFIX}", raw)
+        self._release_bytes += len(raw)
+
+    def _add_entry(
+        self, month: str, row: list[Any], interned: dict[Any, Any], loading: bool = True
+    ) -> None:
+        doc_id, item_id, seq, published, topics, feed_id, chash, updated = row
+        topics = tuple(topics)
+        entry = _Entry(month, doc_id, seq, published, interned.setdefault(topics, topics),
+                       interned.setdefault(feed_id, feed_id), chash, updated)
+        known = self._entries.get(item_id)
+        self._entries[item_id] = entry
+        if known is not None:
+            return  # an update: same place, same sequence number
+        if seq >= len(self._by_seq):
+            self._by_seq.extend([None] * (seq + 1 - len(self._by_seq)))
+        self._by_seq[seq] = item_id
+        if loading:
+            self._by_date.append((published, seq, item_id))  # sorted once, when all are read
+        else:
+            insort(self._by_date, (published, seq, item_id))
+        self.max_seq = max(self.max_seq, seq)
 
     def _shard(self, month: str) -> TinyDB:
-        db = self._shards.get(month)
-        if db is None:
-            db = self._shards[month] = self._db(self.path / "releases" / f"{month}.json")
+        """The parsed month file; the few most recently used stay parsed."""
+        db = self._loaded.get(month)
+        if db is not None:
+            self._loaded.move_to_end(month)
+            return db
+        db = self._db(self.path / "releases" / f"{month}.json")
+        self._loaded[month] = db
+        while len(self._loaded) > LOADED_MONTHS:
+            self._loaded.popitem(last=False)
         return db
 
+    def _docs_of(self, month: str) -> dict[str, dict[str, Any]]:
+        return (self._shard(month).storage.read() or {}).get("_default", {})  # type: ignore
+
     def _doc(self, item_id: str) -> dict[str, Any] | None:
-        where = self._where.get(item_id)
-        if where is None:
+        entry = self._entries.get(item_id)
+        if entry is None:
             return None
-        month, doc_id = where
-        return self._shards[month].storage.read()["_default"][str(doc_id)]  # type: ignore
+        return self._docs_of(entry.month).get(str(entry.doc_id))
+
+    def _items(self, ids: Iterable[str]) -> list[Item]:
+        """The releases `ids`, in that order, each month file parsed at most once."""
+        ids = list(ids)
+        by_month: dict[str, list[str]] = {}
+        for item_id in ids:
+            by_month.setdefault(self._entries[item_id].month, []).append(item_id)
+        found: dict[str, Item] = {}
+        for month, wanted in by_month.items():
+            docs = self._docs_of(month)
+            for item_id in wanted:
+                doc = docs.get(str(self._entries[item_id].doc_id))
+                if doc is not None:
+                    found[item_id] = doc_to_item(doc)
+        return [found[i] for i in ids if i in found]
 
     def has_item(self, item_id: str) -> bool:
-        return item_id in self._where
+        return item_id in self._entries
 
     def get_item(self, item_id: str) -> Item | None:
         doc = self._doc(item_id)
         return doc_to_item(doc) if doc else None
 
     def content_hash(self, item_id: str) -> str | None:
-        doc = self._doc(item_id)
-        return doc.get("content_hash") if doc else None
+        entry = self._entries.get(item_id)
+        return entry.content_hash if entry else None
 
     def count_items(self) -> int:
-        return len(self._where)
+        return len(self._entries)
+
+    def count_months(self) -> int:
+        return len(self._months)
 
     def iter_items(self) -> Iterator[Item]:
-        for _, _, item_id in self._by_date:
-            doc = self._doc(item_id)
-            if doc:
+        """Every release, oldest first; one month file parsed at a time, and not kept."""
+        for month in sorted(self._months):
+            cached = self._loaded.get(month)
+            db = cached or self._db(self.path / "releases" / f"{month}.json")
+            docs = sorted((db.storage.read() or {}).get("_default", {}).values(),  # type: ignore
+                          key=lambda d: (d["published"], d["seq"], d["id"]))
+            for doc in docs:
                 yield doc_to_item(doc)
 
     def ingest(
@@ -392,13 +499,13 @@ class Store:
         result = IngestResult()
         fresh: dict[str, Item] = {}
         for item in items:
-            known = self._doc(item.id)
+            known = self._entries.get(item.id)
             if known is None:
                 if item.id not in fresh:
                     fresh[item.id] = item
                 else:
                     result.seen += 1
-            elif known.get("content_hash") != item.content_hash:
+            elif known.content_hash != item.content_hash:
                 result.updated.append(item)
             else:
                 result.seen += 1
@@ -412,15 +519,16 @@ class Store:
             writes.setdefault(_month(doc["published"]), []).append((None, doc))
             result.new.append(item)
         for item in result.updated:
-            month, doc_id = self._where[item.id]
+            entry = self._entries[item.id]
             old = self._doc(item.id) or {}
             item.seq, item.notify = old["seq"], old["notify"]
             item.first_seen = _parse_dt(old.get("first_seen"))
             item.updated_at = now
             if not item.topics:
                 item.topics, item.reasons = old.get("topics", []), old.get("reasons", {})
+            # the month of first publication keeps it, even if the date was corrected
             doc = item_to_doc(item) | {"revision": old.get("revision", 1) + 1}
-            writes.setdefault(month, []).append((doc_id, doc))
+            writes.setdefault(entry.month, []).append((entry.doc_id, doc))
         for month, docs in writes.items():
             self._write_shard(month, docs)
         return result
@@ -430,34 +538,48 @@ class Store:
         data = db.storage.read() or {}  # type: ignore[attr-defined]
         table = dict(data.get("_default", {}))
         next_id = max((int(k) for k in table), default=0) + 1
-        placed: list[tuple[int, dict[str, Any]]] = []
+        placed: list[list[Any]] = []
         for doc_id, doc in docs:
             if doc_id is None:
                 doc_id, next_id = next_id, next_id + 1
             table[str(doc_id)] = doc
-            placed.append((doc_id, doc))
-        db.storage.write({**data, "_default": table})  # type: ignore[attr-defined]
+            placed.append([doc_id, doc["id"], doc["seq"], doc["published"],
+                           doc.get("topics") or [], doc.get("feed_id", ""),
+                           doc.get("content_hash", ""), doc.get("updated_at")])
+        storage = db.storage
+        before = storage.bytes_written  # type: ignore[attr-defined]
+        storage.write({**data, "_default": table})
+        self._release_bytes += storage.bytes_written - before  # type: ignore[attr-defined]
         db.clear_cache()
-        for doc_id, doc in placed:
-            if doc["id"] not in self._where:
-                self._index_doc(month, doc_id, doc, loading=False)
+        self._months.add(month)
+        self._write_catalogue(month)
+        for row in placed:
+            self._add_entry(month, row, {}, loading=False)
 
     def set_topics(self, changes: dict[str, tuple[list[str], dict[str, list[str]]]]) -> int:
         """Apply new topics to stored releases (reclassify); one write per month touched.
         Derived data that embeds topics (the search index snapshot) is dropped."""
         for name in DERIVED_FILES:
             self.drop_blob(name)
-        writes: dict[str, list[tuple[int | None, dict[str, Any]]]] = {}
-        for item_id, (topics, reasons) in changes.items():
-            doc = self._doc(item_id)
-            if doc is None or (doc.get("topics") == topics and doc.get("reasons") == reasons):
-                continue
-            month, doc_id = self._where[item_id]
-            writes.setdefault(month, []).append(
-                (doc_id, doc | {"topics": topics, "reasons": reasons}))
-        for month, docs in writes.items():
-            self._write_shard(month, docs)
-        return sum(len(d) for d in writes.values())
+        by_month: dict[str, list[str]] = {}
+        for item_id in changes:
+            if item_id in self._entries:
+                by_month.setdefault(self._entries[item_id].month, []).append(item_id)
+        written = 0
+        for month, ids in sorted(by_month.items()):
+            docs = self._docs_of(month)
+            writes: list[tuple[int | None, dict[str, Any]]] = []
+            for item_id in ids:
+                doc_id = self._entries[item_id].doc_id
+                doc = docs.get(str(doc_id))
+                topics, reasons = changes[item_id]
+                if doc is None or (doc.get("topics") == topics and doc.get("reasons") == reasons):
+                    continue
+                writes.append((doc_id, doc | {"topics": topics, "reasons": reasons}))
+            if writes:
+                self._write_shard(month, writes)
+                written += len(writes)
+        return written
 
     def latest(
         self,
@@ -467,43 +589,32 @@ class Store:
         feed_id: str | None = None,
     ) -> list[Item]:
         """Newest first by publication date."""
-        out: list[Item] = []
+        ids: list[str] = []
         skipped = 0
         for _, _, item_id in reversed(self._by_date):
-            doc = self._doc(item_id)
-            if doc is None:
+            entry = self._entries[item_id]
+            if topic and topic not in entry.topics:
                 continue
-            if topic and topic not in doc.get("topics", ()):
-                continue
-            if feed_id and doc.get("feed_id") != feed_id:
+            if feed_id and entry.feed_id != feed_id:
                 continue
             if skipped < offset:
                 skipped += 1
                 continue
-            out.append(doc_to_item(doc))
-            if len(out) >= limit:
+            ids.append(item_id)
+            if len(ids) >= limit:
                 break
-        return out
+        return self._items(ids)
 
     def items_after(self, seq: int, limit: int = 1000) -> list[Item]:
         """Releases stored after `seq`, in sequence order (what delivery has not looked at)."""
-        out = []
-        for n in range(seq + 1, self.max_seq + 1):
-            item_id = self._by_seq.get(n)
-            if item_id is not None and (doc := self._doc(item_id)) is not None:
-                out.append(doc_to_item(doc))
-                if len(out) >= limit:
-                    break
-        return out
+        ids = [i for i in self._by_seq[max(seq + 1, 1):] if i is not None]
+        return self._items(ids[:limit])
 
     def items_changed_since(self, seq: int, when: str) -> list[Item]:
         """Releases stored after `seq` or updated after the ISO time `when`."""
-        out = []
-        for db in self._shards.values():
-            for doc in (db.storage.read() or {}).get("_default", {}).values():  # type: ignore
-                if doc["seq"] > seq or (doc.get("updated_at") or "") > when:
-                    out.append(doc_to_item(doc))
-        return out
+        ids = [item_id for item_id, e in self._entries.items()
+               if e.seq > seq or (e.updated_at or "") > when]
+        return self._items(ids)
 
     # -- derived data (e.g. the search index snapshot): rebuildable, so never backed up --
 
@@ -521,7 +632,8 @@ class Store:
             (self.path / name).unlink()
 
     def release_bytes_written(self) -> int:
-        return sum(db.storage.bytes_written for db in self._shards.values())  # type: ignore
+        """Bytes written to the archive (month files and their catalogues) by this process."""
+        return self._release_bytes
 
     # -- feeds --------------------------------------------------------------------------------
 

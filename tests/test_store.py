@@ -149,3 +149,49 @@ def test_write_cost_follows_the_month_not_the_history(tmp_path: Path) -> None:
         one_write = store.release_bytes_written() - before
         total = sum(p.stat().st_size for p in (tmp_path / "releases").glob("*.json"))
         assert one_write < total / 6  # one month's file rewritten, not the archive
+
+
+def _archive_view(store: Store) -> list[tuple]:
+    return [(i.id, i.seq, i.body, tuple(i.topics)) for i in store.iter_items()]
+
+
+def test_the_archive_spans_more_months_than_are_kept_parsed(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        for month in range(1, 13):
+            store.ingest([make_item(month * 100 + n, f"text {month}", month=month)
+                          for n in range(3)])
+        store.ingest([make_item(101, "corrected in January", month=1)])  # an old month again
+    with Store(tmp_path) as store:
+        assert store.count_items() == 36 and store.count_months() == 12
+        assert store.get_item("id-101").body == "corrected in January"  # type: ignore
+        assert [i.id for i in store.latest(2)] == ["id-1202", "id-1201"]
+        assert [i.id for i in store.latest(1, offset=35)] == ["id-100"]
+        assert [i.seq for i in store.items_after(30)] == [31, 32, 33, 34, 35, 36]
+        assert store.content_hash("id-101") == "h-101-corrected in January"
+        assert {i.id for i in store.items_changed_since(35, "9999")} == {"id-1202"}
+        assert len({i.id for i in store.items_changed_since(36, "2000")}) == 1  # the update
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "stale"])
+def test_a_lost_or_stale_catalogue_is_rebuilt_from_the_month_file(tmp_path: Path,
+                                                                  damage: str) -> None:
+    """The catalogue is derived data: a crash between the month file's write and its
+    catalogue's, or a catalogue lost or damaged, must cost nothing but a re-read."""
+    with Store(tmp_path) as store:
+        store.ingest([make_item(1), make_item(2)])
+        catalogue = tmp_path / "releases" / "2024-01.catalogue"
+        old = catalogue.read_bytes()
+        store.ingest([make_item(3), make_item(1, "corrected")])
+        expected = _archive_view(store)
+    if damage == "missing":
+        catalogue.unlink()
+    elif damage == "garbage":
+        catalogue.write_bytes(b"\x00 not json")
+    else:
+        catalogue.write_bytes(old)  # as if the process died right after the month file
+    with Store(tmp_path) as store:
+        assert _archive_view(store) == expected
+        assert store.max_seq == 3
+        assert store.ingest([make_item(3), make_item(1, "corrected")]).counts()["seen"] == 2
+        assert store.ingest([make_item(4)]).new[0].seq == 4
+    assert json.loads(catalogue.read_bytes())["rows"]  # rewritten, current again
