@@ -351,3 +351,26 @@ async def test_admin_feeds_are_checked_when_fetched_not_only_when_added() -> Non
             assert (await fetcher.fetch(server.url("news"), guarded=True)).status == 200
         finally:
             await fetcher.aclose()
+
+
+async def test_admin_feeds_connect_only_to_the_addresses_that_were_checked() -> None:
+    """DNS rebinding: a name can answer a public address to the check and 127.0.0.1 to the
+    connection. The connection itself resolves and checks, so with the request check out of
+    the way (as if the name had passed it) a private address is still never connected to."""
+    from bot.config import FetchSettings
+    from bot.sources import Fetcher, FetchError
+    from tests.fakes.feed_server import Entry, FeedServer
+
+    async with FeedServer() as server:
+        server.publish("news", Entry("Release", "Text.", guid="g1"))
+        fetcher = Fetcher(FetchSettings(timeout_seconds=1, connect_timeout_seconds=1))
+        fetcher.guarded_client.event_hooks["request"] = []
+        try:
+            url = server.url("news").replace("127.0.0.1", "localhost")
+            with pytest.raises(FetchError, match=r"refused: localhost resolves to a non-public"):
+                await fetcher.fetch(url, guarded=True)
+            assert server.requests.get("news", 0) == 0  # not even a connection
+            fetcher.settings.allow_private = True
+            assert (await fetcher.fetch(url, guarded=True)).status == 200
+        finally:
+            await fetcher.aclose()

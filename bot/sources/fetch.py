@@ -10,8 +10,10 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
+from typing import NoReturn
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from bot.config import FetchSettings
@@ -56,7 +58,11 @@ class Fetcher:
         )
         self.client = httpx.AsyncClient(**options)  # type: ignore[arg-type]
         # for URLs an admin typed into a chat: every request, redirects included, is checked
-        # against private and loopback addresses at the time it is made
+        # against private and loopback addresses at the time it is made (the hook, for a clear
+        # error), and the connection goes to an address that passed the check (the backend:
+        # a name that re-resolves to 127.0.0.1 between the two cannot get through)
+        if transport is None:
+            options["transport"] = _guarded_transport(settings)
         self.guarded_client = httpx.AsyncClient(
             **options, event_hooks={"request": [self._refuse_private]}  # type: ignore[arg-type]
         )
@@ -100,6 +106,8 @@ class Fetcher:
         except httpx.DecodingError:
             raise FetchError("response body could not be decoded (bad compression)") from None
         except httpx.HTTPError as exc:
+            if isinstance(exc.__cause__, PrivateAddressRefused):
+                raise FetchError(f"refused: {exc.__cause__}") from None
             raise FetchError(f"network error: {type(exc).__name__}: {exc}".rstrip(": ")) from None
 
     async def _fetch(self, url: str, headers: dict[str, str], guarded: bool) -> FetchResult:
@@ -155,8 +163,75 @@ async def url_refusal(url: str, allow_private: bool) -> str | None:
     except (socket.gaierror, UnicodeError):
         return f"the host {parts.hostname!r} could not be resolved"
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global:
+        if (address := _non_public(info[4][0])) is not None:
             return (f"{parts.hostname} resolves to a non-public address ({address}); "
                     "set [fetch] allow_private = true to allow it")
     return None
+
+
+def _non_public(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    ip = ipaddress.ip_address(address.split("%")[0])
+    return None if ip.is_global else ip
+
+
+class PrivateAddressRefused(httpcore.ConnectError):
+    pass
+
+
+class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend with the address check at connection time: the host is
+    resolved here, every address is checked, and the socket is opened to a checked address
+    (TLS still verifies the certificate against the host name, which httpcore passes apart)."""
+
+    def __init__(self, settings: FetchSettings) -> None:
+        self.settings = settings
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None,
+        local_address: str | None = None, socket_options: object = None,
+    ) -> httpcore.AsyncNetworkStream:
+        if self.settings.allow_private:
+            return await self._inner.connect_tcp(host, port, timeout, local_address,
+                                                 socket_options)  # type: ignore[arg-type]
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port,
+                                                                 type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"{host} could not be resolved ({exc})") from None
+        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        for address in addresses:
+            if (bad := _non_public(address)) is not None:
+                raise PrivateAddressRefused(
+                    f"{host} resolves to a non-public address ({bad}); set [fetch] "
+                    "allow_private = true to allow it")
+        error: Exception = httpcore.ConnectError(f"{host} has no address")
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(address, port, timeout, local_address,
+                                                     socket_options)  # type: ignore[arg-type]
+            except httpcore.ConnectError as exc:
+                error = exc
+        raise error
+
+    async def connect_unix_socket(self, *args: object, **kwargs: object) -> NoReturn:
+        raise httpcore.ConnectError("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def _guarded_transport(settings: FetchSettings) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with its connection pool rebuilt on `_PublicOnlyBackend` (httpx
+    does not take a network backend itself; same pool settings as httpx's defaults)."""
+    transport = httpx.AsyncHTTPTransport()
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20,
+                          keepalive_expiry=5.0)
+    transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001
+        ssl_context=httpx.create_ssl_context(),
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=_PublicOnlyBackend(settings),
+    )
+    return transport
