@@ -208,12 +208,14 @@ async def _every_fault_at_once(tmp_path: Path, feeds: FeedServer,
         await until(lambda: app.store.count_items() >= len(names) + 1 + 1000 + 3,
                     what="the flood stored")
         assert not any("Archive" in t for t in adapter.transport.titles("reader"))
-        # wrong encodings: stored without a crash; latin-1 read correctly
+        # wrong encodings (declared utf-8): read as what they are
         await until(lambda: app.store.has_item("l1") and app.store.has_item("cp1"),
                     what="the wrongly encoded feeds stored")
         latin = app.store.get_item("l1")
         assert latin is not None and "größte" in latin.title and "Café" in latin.body
-        assert app.store.get_item("cp1") is not None
+        russian = app.store.get_item("cp1")
+        assert russian is not None and russian.title == "Таможня изъяла героин"
+        assert "нашли 20 кг" in russian.body
         assert not any(app.store.feed_state(n).last_error for n in ("cp1251", "latin1", "good"))
         # failing feeds reach alert_after_failures: one alert each, none for the good feed
         await until(lambda: all(app.store.feed_state(n).consecutive_failures >= 3

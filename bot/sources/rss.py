@@ -10,6 +10,7 @@ import xml.sax
 from datetime import UTC, datetime, tzinfo
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import charset_normalizer
 import feedparser
 
 from bot.models import FeedSpec, Item
@@ -68,12 +69,37 @@ def _entry_body(entry: feedparser.FeedParserDict) -> str:
     return best if len(best) >= len(summary) else summary
 
 
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)["']""", re.I)
+# what a feed that is not the UTF-8 it claims is likely to be: the Windows code pages of the
+# agency's languages' regions, and KOI8-R
+_LIKELY_ENCODINGS = ["cp1251", "cp1252", "cp1254", "koi8-r"]
+
+
+def _repair_encoding(body: bytes) -> bytes:
+    """A feed declared UTF-8 (or undeclared, which means UTF-8) whose bytes are not UTF-8.
+
+    feedparser would fall back to windows-1252, turning a Russian windows-1251 feed into
+    "Òàìîæíÿ"; charset_normalizer picks the code page that reads as language instead.
+    """
+    declared = _XML_ENCODING.match(body)
+    name = declared.group(1).decode("ascii").lower().replace("_", "-") if declared else "utf-8"
+    if name not in ("utf-8", "utf8"):
+        return body
+    try:
+        body.decode("utf-8")
+        return body
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(body, cp_isolation=_LIKELY_ENCODINGS).best()
+    return str(best).encode("utf-8") if best is not None else body
+
+
 def parse_feed(
     body: bytes, spec: FeedSpec, tz: tzinfo, fetched_at: datetime | None = None
 ) -> list[Item]:
     """Every release in the feed exactly once, in the feed's order."""
     fetched_at = fetched_at or datetime.now(UTC)
-    parsed = feedparser.parse(io.BytesIO(body))
+    parsed = feedparser.parse(io.BytesIO(_repair_encoding(body)))
     is_feed = bool(parsed.get("version")) or bool(parsed.entries)
     problem = parsed.get("bozo_exception")
     if not is_feed:
