@@ -15,10 +15,12 @@ def _keyword_pattern(words: frozenset[str]) -> re.Pattern[str]:
 
 
 def wants(sub: Subscription, item: Item) -> bool:
-    """A release matches a followed topic, or contains a watched word (at a word start)."""
-    if sub.topics.intersection(item.topics):
+    """A release matches a followed topic, or contains a watched word (at a word start),
+    followed since before the release was stored (see `Subscription.added_at`)."""
+    added = sub.added_at
+    if any(added.get(f"topic:{t}", -1) < item.seq for t in sub.topics.intersection(item.topics)):
         return True
-    if not sub.keywords:
+    words = frozenset(w for w in sub.keywords if added.get(f"word:{w}", -1) < item.seq)
+    if not words:
         return False
-    pattern = _keyword_pattern(frozenset(sub.keywords))
-    return bool(pattern.search(f"{item.title}\n{item.body}".casefold()))
+    return bool(_keyword_pattern(words).search(f"{item.title}\n{item.body}".casefold()))

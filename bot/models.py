@@ -95,6 +95,9 @@ class Subscription:
     keywords: set[str] = field(default_factory=set)
     mode: DeliveryMode = "instant"
     digest_time: str = "09:00"  # HH:MM, in the bot's display time zone
+    # "topic:<id>" / "word:<keyword>" -> the newest sequence number stored when it was added:
+    # releases at or below it are not pushed for that topic or word (but still for the others)
+    added_at: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

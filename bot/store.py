@@ -171,6 +171,7 @@ def doc_to_chat(doc: dict[str, Any]) -> Chat:
         keywords=set(sub.get("keywords", [])),
         mode=sub.get("mode", "instant"),
         digest_time=sub.get("digest_time", "09:00"),
+        added_at=dict(sub.get("added_at", {})),
     )
     return Chat(subscription=subscription, **data)
 

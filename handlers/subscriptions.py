@@ -12,13 +12,11 @@ import re
 import unicodedata
 from dataclasses import replace
 
-from bot.matching import wants
 from bot.models import Button, Chat, Command, Reply, Span, Subscription, Topic
 from handlers.deps import Deps
 
 MAX_KEYWORDS = 20
 MAX_KEYWORD_CHARS = 40
-FLOOR_SCAN_LIMIT = 5000  # releases looked at when a chat adds a topic (see advance_floor)
 _HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
 _WORDISH = re.compile(r"\w", re.UNICODE)
 
@@ -147,24 +145,21 @@ def announce(cmd: Command, reply: Reply) -> Reply:
 def advance_floor(chat: Chat, before: Subscription, deps: Deps) -> None:
     """After topics or keywords were added: nothing stored before now may be pushed for them.
 
-    A chat has one floor (`since_seq`) below which nothing is pushed. Raising it to the newest
-    release would also drop releases of the topics it already followed that are stored but not
-    yet sent (a digest chat holds a whole day of them), so it is raised only as far as the
-    newest pending release that matches the new subscription and did not match the old one.
+    Each added topic or word gets its own floor (`Subscription.added_at`), so the releases of
+    what the chat already followed that are stored but not yet sent (a digest chat holds a
+    whole day of them) still go out.
     """
-    store = deps.store
-    newest = store.max_seq
-    if chat.since_seq >= newest:
-        return
-    floor = max(store.cursor(chat.key), chat.since_seq)
-    if (not chat.active or not (before.topics or before.keywords)
-            or newest - floor > FLOOR_SCAN_LIMIT):
-        chat.since_seq = newest
-        return
-    leaks = [item.seq for item in store.items_after(floor, limit=FLOOR_SCAN_LIMIT)
-             if item.notify and wants(chat.subscription, item) and not wants(before, item)]
-    if leaks:
-        chat.since_seq = max(chat.since_seq, max(leaks))
+    sub, newest = chat.subscription, deps.store.max_seq
+    terms = {f"topic:{t}" for t in sub.topics - before.topics}
+    terms |= {f"word:{w}" for w in sub.keywords - before.keywords}
+    for term in terms:
+        sub.added_at[term] = newest
+    following = {f"topic:{t}" for t in sub.topics} | {f"word:{w}" for w in sub.keywords}
+    for term in set(sub.added_at) - following:
+        del sub.added_at[term]  # dropped: a later re-add gets a new floor
+    for term in following:
+        if sub.added_at.get(term, newest + 1) <= chat.since_seq:
+            del sub.added_at[term]  # the chat's own floor is higher: no need to keep it
 
 
 def reactivate(chat: Chat, deps: Deps) -> bool:
@@ -182,7 +177,8 @@ WELCOME_BACK = "Alerts to this chat are on again; they resume with releases publ
 
 
 def snapshot(sub: Subscription) -> Subscription:
-    return replace(sub, topics=set(sub.topics), keywords=set(sub.keywords))
+    return replace(sub, topics=set(sub.topics), keywords=set(sub.keywords),
+                   added_at=dict(sub.added_at))
 
 
 def topic_keyboard(deps: Deps, chat: Chat | None, per_row: int = 2) -> list[list[Button]]:
