@@ -33,6 +33,11 @@ _AZ_FOLD = str.maketrans("əıöüçşğ", "eioucsg")
 
 _en = snowballstemmer.stemmer("english")
 _ru = snowballstemmer.stemmer("russian")
+for _stemmer in (_en, _ru):
+    # PyStemmer's own word cache costs more to fill (~3 µs a new word) than it saves: the
+    # keys below are memoised by lru_cache already
+    if hasattr(_stemmer, "maxCacheSize"):
+        _stemmer.maxCacheSize = 0
 
 
 def stemmer_backend() -> str:
@@ -63,6 +68,11 @@ _AZ_SUFFIXES: tuple[str, ...] = tuple(
         key=len,
         reverse=True,
     )
+)
+# the same suffixes by length, longest first (at most one of each length can end a word)
+_AZ_SUFFIXES_BY_LENGTH: tuple[tuple[int, frozenset[str]], ...] = tuple(
+    (n, frozenset(s for s in _AZ_SUFFIXES if len(s) == n))
+    for n in sorted({len(s) for s in _AZ_SUFFIXES}, reverse=True)
 )
 _AZ_MIN_STEM = 3
 _AZ_VOWELS = frozenset("aeiou")  # folded: ə->e, ı->i, ö->o, ü->u
@@ -114,6 +124,15 @@ def words(text: str) -> list[str]:
     return _ANY_WORD.findall(text)
 
 
+def token_words(token: str) -> list[str]:
+    """The words of one *byte token* of normalised text: a maximal run of ASCII letters and
+    digits and non-ASCII characters (what `bot.search` finds with numpy on the UTF-8 bytes,
+    splitting at every other ASCII character). ``words(text)`` is exactly the concatenation
+    of `token_words` over the byte tokens of ``normalise(text)``: a non-ASCII run may still
+    hold separators ("«", "—", NBSP) or none at all."""
+    return [token] if token.isascii() else _ANY_WORD.findall(token)
+
+
 def word_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, normalised word) for each word of `text`, offsets into `text` itself.
 
@@ -136,9 +155,13 @@ def az_stem(word: str) -> str:
     """
     word = fold_az(word)
     for _ in range(5):
-        for suffix in _AZ_SUFFIXES:
-            cut = len(word) - len(suffix)
-            if cut < _AZ_MIN_STEM or not word.endswith(suffix):
+        size = len(word)
+        for n, suffixes in _AZ_SUFFIXES_BY_LENGTH:  # longest first
+            cut = size - n
+            if cut < _AZ_MIN_STEM:
+                continue
+            suffix = word[cut:]
+            if suffix not in suffixes:
                 continue
             # the buffer n of -nda/-ndan/-na/-ni follows a possessive ı/i/u/ü, so
             # "Özbəkistandan" is Özbəkistan + dan, not Özbəkista + ndan
