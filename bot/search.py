@@ -21,6 +21,16 @@ milliseconds in pure Python:
 
 Impacts use the average length at the time a release is indexed (per `add_many` chunk), so
 they drift a little from textbook BM25 as the archive grows; that spares any rebuild.
+
+Building is vectorised with numpy, one chunk of releases at a time (`add` is a chunk of one).
+A Python object per token (a str from findall, a dict entry, an append) was the cost: 100,000
+releases are 12 million tokens, and that took ~25 s. Now Python works per release (HTML
+stripping, `normalise`, UTF-8 encoding), per distinct token of the chunk (a memo lookup; only
+a new word is stemmed) and per distinct term of the chunk (appending its postings), while
+numpy finds the tokens in the chunk's bytes, hashes them (`_hash_tokens`), groups equal ones
+(`_group`), and counts term frequencies and impacts with one sort. The stored tokens are
+exactly the keys of `words()` of the cleaned title and body, which the query side relies on
+(see `token_words`).
 """
 
 from __future__ import annotations
@@ -29,23 +39,28 @@ import heapq
 import math
 import pickle
 import re
+import secrets
 from array import array
 from bisect import bisect_left
-from collections import Counter, _count_elements  # type: ignore[attr-defined]
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from itertools import chain, islice, product, repeat
+
+import numpy as np
 
 from bot.models import Item, Span
 from bot.search_text import (
     STOP_WORDS,
     doc_key,
     guess_language,
+    normalise,
     query_keys,
     stemmer_backend,
     stop_keys,
     strip_html,
+    token_words,
     word_spans,
     words,
 )
@@ -86,11 +101,13 @@ _TF_CAP = 32  # term frequencies above this get the saturated impact 255
 _SEPARATOR = 0  # token id between title and body, so a phrase cannot span them
 _CACHE_TERMS = 6  # expanded postings of common terms kept between queries (~5 MB each)
 _CACHE_MIN_DF = 5000
-_CHUNK = 2000  # add_many: releases tokenised before their impacts are computed
+_CHUNK = 5000  # add_many: releases tokenised (and their impacts computed) together
+_MEMO_MAX = 500_000  # distinct token hashes remembered (term ids), cleared beyond that
+_HASH_MAX = 64  # byte tokens longer than this are not hashed but resolved one by one
 # a snapshot is only read back by the code that wrote it: bump when the fields change
-_SNAPSHOT_FORMAT = "search-index/1"
+_SNAPSHOT_FORMAT = "search-index/2"
 _SNAPSHOT_FIELDS = (
-    "_vocab", "_docs", "_imps", "_word_tid", "_ids", "_slot", "_tokens", "_titles", "_langs",
+    "_vocab", "_docs", "_imps", "_ids", "_slot", "_tokens", "_titles", "_langs",
     "_topics", "_published", "_local_day", "_length", "_sum_length", "_interned_topics",
     "_stop_tids",
 )
@@ -261,8 +278,25 @@ def _apply_operator(pq: ParsedQuery, op: str, value: str, neg: bool) -> bool:
 
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_array_append = array.append
-_bytearray_append = bytearray.append
+
+# the bytes that make up words in normalised UTF-8 text: ASCII letters (already lower-case)
+# and digits, and every byte of a non-ASCII character ("_" separates, as in `words`)
+_WORD_BYTE = np.zeros(256, np.bool_)
+_WORD_BYTE[ord("0"):ord("9") + 1] = _WORD_BYTE[ord("a"):ord("z") + 1] = _WORD_BYTE[0x80:] = True
+_WORD_BYTES = _WORD_BYTE.tobytes()  # the same as a bytes.translate table: 1 for a word byte
+# Byte tokens are told apart by a 64-bit hash (`_hash_tokens`): multiply-xorshift rounds over
+# the token's 8-byte blocks, keyed by odd multipliers and a salt drawn at random in each
+# process, so no one can prepare colliding words (and nothing keyed by the hashes is saved).
+# Tokens of up to 8 bytes of the same length and mode cannot collide (each step is a
+# bijection); other pairs collide with odds of about 2^-64, so among the ~10^6 distinct words
+# an archive may have, a collision is a one in 10^7 event. Its effect would be two words
+# sharing a term id (a search for one also finding the other): harmless.
+_U64_MASK = (1 << 64) - 1
+_MUL_1 = np.uint64(secrets.randbits(64) | 1)
+_MUL_2 = np.uint64(secrets.randbits(64) | 1)
+_SALT = np.uint64(secrets.randbits(64))
+_ODD = 1 << 31  # and up: stand-ins for the term ids of a byte token not exactly one word
+_LOW_BYTES = np.array([(1 << 8 * n) - 1 for n in range(8)] + [_U64_MASK], np.uint64)
 
 
 def _idf(df: int, n: int) -> float:
@@ -278,6 +312,57 @@ def _clean(text: str) -> str:
     return strip_html(text or "")
 
 
+def _group(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tokens grouped by hash: `order` lists the tokens group after group and `group` the
+    group of each of them (0, 0, 1, 2, 2, ...); then each group's hash and first token.
+
+    np.unique would argsort (slow); instead the token numbers ride in the low bits of the
+    hashes, and one plain sort (SIMD) brings equal hashes together in token order. Two
+    hashes equal in their high bits but not in full may interleave and so leave one hash in
+    two groups, which is harmless (both groups resolve to the same term ids)."""
+    n = hashes.size
+    bits = np.uint64(n.bit_length())
+    keys = hashes >> bits
+    keys <<= bits
+    keys |= np.arange(n, dtype=np.uint64)
+    keys.sort()
+    keys &= (np.uint64(1) << bits) - np.uint64(1)
+    order = keys.view(np.int64)
+    ordered = hashes[order]
+    new = np.empty(n, np.bool_)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    group = np.cumsum(new)
+    group -= 1
+    return order, group, ordered[new], order[new]
+
+
+def _hash_tokens(data: bytes, starts: np.ndarray, lens: np.ndarray, az: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each token ``data[start:start + len]`` (len <= _HASH_MAX; `data` has
+    8 bytes to spare at its end) and its tokenisation mode (`az`): the seed is the length and
+    mode, then for each 8-byte block h = (h ^ block) * _MUL_1, h ^= h >> 29. Every token has
+    a first block; the later rounds run on the tokens that are long enough."""
+    # every 8 bytes of `data` starting at any offset, as little-endian integers (no copy)
+    blocks = np.ndarray((len(data) - 7,), "<u8", data, 0, (1,))
+    h = (lens << 1).view(np.uint64)
+    h |= az
+    h *= _MUL_2
+    h ^= _SALT
+    h ^= blocks[starts] & _LOW_BYTES[np.minimum(lens, 8)]
+    h *= _MUL_1
+    h ^= h >> np.uint64(29)
+    active = np.flatnonzero(lens > 8)
+    for at in range(8, _HASH_MAX, 8):
+        if not active.size:
+            break
+        rest = lens[active] - at
+        block = blocks[starts[active] + at] & _LOW_BYTES[np.minimum(rest, 8)]
+        x = (h[active] ^ block) * _MUL_1
+        h[active] = x ^ (x >> np.uint64(29))
+        active = active[rest > 8]
+    return h
+
+
 class SearchIndex:
     def __init__(self, get_item: Callable[[str], Item | None] | None = None) -> None:
         self._get_item = get_item
@@ -285,8 +370,11 @@ class SearchIndex:
         self._vocab: dict[str, int] = {"": _SEPARATOR}
         self._docs: list[array] = [array("I")]
         self._imps: list[bytearray] = [bytearray()]
-        # surface word -> term id, per tokenisation mode ("az" or other), to skip stemming
-        self._word_tid: dict[str, dict[str, int]] = {"az": {}, "en": {}}
+        # byte token hash (see _hash_tokens) -> the term id of its word, so a word is stemmed
+        # once; _ODD + i for a token of no or several words (their term ids: _odd_tids[i]).
+        # Never saved: the hashes are keyed per process.
+        self._hash_tids: dict[int, int] = {}
+        self._odd_tids: list[tuple[int, ...]] = []
         # per internal number (slot); slots of removed releases are emptied, never reused
         self._ids: list[str | None] = []
         self._slot: dict[str, int] = {}
@@ -302,6 +390,7 @@ class SearchIndex:
         self._dict_cache: dict[int, dict[int, int]] = {}  # see _impact_dict
         # stop words stay in the token sequences (phrases) but get no postings
         self._stop_tids = frozenset(self._tid(key) for key in stop_keys())
+        self._stop_array = np.array(sorted(self._stop_tids), np.uint32)
 
     # -- maintenance ----------------------------------------------------------------------
 
@@ -362,6 +451,8 @@ class SearchIndex:
         for name in _SNAPSHOT_FIELDS:
             setattr(self, name, blob["state"][name])
         self._dict_cache = {}
+        self._hash_tids, self._odd_tids = {}, []  # their term ids are the old vocabulary's
+        self._stop_array = np.array(sorted(self._stop_tids), np.uint32)
         return dict(blob["meta"])
 
     def _tid(self, key: str) -> int:
@@ -372,26 +463,87 @@ class SearchIndex:
             self._imps.append(bytearray())
         return tid
 
-    def _chunk_word_tids(
-        self, words_by_mode: dict[str, list[list[str]]]
-    ) -> dict[str, dict[str, int]]:
-        """word -> term id for every distinct word of a chunk, per mode ("az" or "en").
+    def _term_ids(self, texts: list[str], az: list[bool]) -> tuple[np.ndarray, np.ndarray]:
+        """The term ids of ``words(text)`` for every text, concatenated, and how many words
+        each text has. `az[i]`: text i is tokenised in the "az" mode (see `doc_key`).
 
-        Looking each distinct word up once per chunk (rather than once per release) keeps the
-        big memo's cache misses and the stemmer calls off the per-token path.
+        numpy finds the byte tokens of the normalised UTF-8 (see `token_words`) and hashes
+        them; Python runs once per distinct hash (a memo of term ids, kept across chunks) and
+        once per very long token. A token is almost always one word; the few that are not
+        are expanded at the end.
         """
-        out: dict[str, dict[str, int]] = {}
-        for mode, lists in words_by_mode.items():
-            cache = self._word_tid[mode]
-            if len(cache) > 500_000:  # bound the memo on a very large vocabulary
-                cache.clear()
-            distinct = dict.fromkeys(chain.from_iterable(lists))
-            mapping = dict(zip(distinct, map(cache.get, distinct, repeat(0)), strict=True))
-            for word, tid in mapping.items():
-                if not tid:
-                    mapping[word] = cache[word] = self._tid(doc_key(word, mode))
-            out[mode] = mapping
-        return out
+        encoded = [normalise(text).encode() for text in texts]
+        sizes = np.fromiter(map(len, encoded), np.int64, len(encoded))
+        # one separator byte before every text and after the last, then 8 bytes of padding
+        # so that reading 8 bytes at any token start stays inside the buffer
+        joined = b"\n".join(chain((b"",), encoded, (bytes(8),)))
+        offsets = np.cumsum(sizes + 1) - sizes  # where each text starts in `joined`
+        is_word = np.frombuffer(joined.translate(_WORD_BYTES), np.bool_)
+        edges = np.flatnonzero(is_word[1:] != is_word[:-1]) + 1
+        starts, ends = edges[0::2], edges[1::2]
+        if not starts.size:
+            return np.zeros(0, np.uint32), np.zeros(len(texts), np.int64)
+        lens = ends - starts
+        token_at = np.searchsorted(starts, offsets)  # each text's first token
+        tokens_per_text = np.diff(token_at, append=starts.size)
+        tok_az = np.repeat(np.asarray(az, np.bool_), tokens_per_text)
+
+        # tokens -> groups (one per distinct hash, then one per very long token)
+        long = np.flatnonzero(lens > _HASH_MAX)
+        if long.size:
+            short = np.flatnonzero(lens <= _HASH_MAX)
+            hashes = _hash_tokens(joined, starts[short], lens[short], tok_az[short])
+        else:
+            short, hashes = None, _hash_tokens(joined, starts, lens, tok_az)
+        order, group, distinct, first = _group(hashes)
+        memo = self._hash_tids
+        if len(memo) + len(self._odd_tids) > _MEMO_MAX:  # bound the memo
+            memo.clear()
+            self._odd_tids.clear()
+        keys = distinct.tolist()
+        table = np.array(list(map(memo.get, keys, repeat(-1))), np.int64)
+        missing = np.flatnonzero(table < 0)
+        if missing.size:
+            index = first[missing] if short is None else short[first[missing]]
+            new = [self._token_tids(joined[starts[t]:ends[t]], bool(tok_az[t]))
+                   for t in index.tolist()]
+            table[missing] = new
+            memo.update(zip(distinct[missing].tolist(), new, strict=True))
+        tids = np.empty(len(starts), np.uint32)
+        if short is None:
+            tids[order] = table[group]
+        else:
+            hashed = np.empty(len(short), np.uint32)
+            hashed[order] = table[group]
+            tids[short] = hashed
+            tids[long] = [self._token_tids(joined[starts[t]:ends[t]], bool(tok_az[t]))
+                          for t in long.tolist()]
+        special = np.flatnonzero(tids >= _ODD)
+        if not special.size:
+            return tids, tokens_per_text
+        # tokens of no words ("«", "—") or several ("5\xa0000"): expand with np.repeat, then
+        # fill in the extra words
+        found = list(map(self._odd_tids.__getitem__, (tids[special] - _ODD).tolist()))
+        extra = np.array(list(map(len, found)), np.int64) - 1  # words beyond one per token
+        counts = np.ones(tids.size, np.int64)
+        counts[special] = extra + 1
+        tids = np.repeat(tids, counts)
+        at = special + np.cumsum(extra) - extra  # where each special token's words go
+        for k in np.flatnonzero(extra > 0).tolist():
+            tids[at[k]:at[k] + extra[k] + 1] = found[k]
+        text_of = np.searchsorted(token_at, special, side="right") - 1
+        words_per_text = tokens_per_text + np.bincount(text_of, extra, len(texts)).astype(np.int64)
+        return tids, words_per_text
+
+    def _token_tids(self, token: bytes, az: bool) -> int:
+        """The term id of a byte token's word; _ODD + i if it has not exactly one word (then
+        `_odd_tids[i]` holds the term ids)."""
+        mode = "az" if az else "en"
+        found = token_words(token.decode())
+        if len(found) == 1:
+            return self._tid(doc_key(found[0], mode))
+        self._odd_tids.append(tuple(self._tid(doc_key(word, mode)) for word in found))
+        return _ODD + len(self._odd_tids) - 1
 
     def _pseudo_tids(self, lang_code: int, topics: tuple[str, ...]) -> list[int]:
         tids = [self._tid("\x00lang:" + LANGUAGES[lang_code])]
@@ -399,14 +551,14 @@ class SearchIndex:
         return tids
 
     def _index_chunk(self, items: list[Item]) -> None:
-        """Index releases. Only C-level work touches individual tokens and postings
-        (findall, map, dict counting, array appends driven by map); Python code runs per
-        release and per distinct word of the chunk. Slots only grow, so postings stay sorted.
-        """
+        """Index releases: Python runs per release, per distinct byte token (see `_term_ids`)
+        and per distinct term of the chunk; numpy does everything per token and per posting.
+        Slots only grow, so postings stay sorted."""
         self._dict_cache.clear()
         latest = {item.id: i for i, item in enumerate(items)}  # same id twice: last wins
-        prepared = []
-        words_by_mode: dict[str, list[list[str]]] = {"en": [], "az": []}
+        rows: list[tuple[Item, str, str]] = []
+        texts: list[str] = []
+        az: list[bool] = []
         for i, item in enumerate(items):
             if latest[item.id] != i:
                 continue
@@ -414,70 +566,112 @@ class SearchIndex:
                 self.remove(item.id)
             title, body = _clean(item.title), _clean(item.body)
             lang = item.language if item.language in LANGUAGES else guess_language(title + body)
-            title_words, body_words = words(title), words(body)
-            mode_lists = words_by_mode["az" if lang == "az" else "en"]
-            mode_lists.append(title_words)
-            mode_lists.append(body_words)
-            prepared.append((item, lang, title, title_words, body_words))
-        mappings = self._chunk_word_tids(words_by_mode)
-        rows = []
-        for item, lang, title, title_words, body_words in prepared:
-            get = mappings["az" if lang == "az" else "en"].__getitem__
-            title_tids, body_tids = list(map(get, title_words)), list(map(get, body_words))
-            length = len(body_tids) + TITLE_REPEAT * len(title_tids)
-            self._sum_length += length
-            rows.append((item, lang, title, title_tids, body_tids, length))
+            rows.append((item, lang, title))
+            texts.append(title)
+            texts.append(body)
+            az.extend((lang == "az", lang == "az"))
+        tids, n_words = self._term_ids(texts, az)
+        title_n, body_n = n_words[0::2], n_words[1::2]
+        lengths = body_n + TITLE_REPEAT * title_n
+        base = len(self._ids)
+        self._sum_length += int(lengths.sum())
         avg = max(self._sum_length / max(len(self._slot) + len(rows), 1), 1.0)
-        tables: dict[int, dict[int, int]] = {}  # length -> impact by term frequency
-        docs_of, imps_of, stop = self._docs.__getitem__, self._imps.__getitem__, self._stop_tids
-        for item, lang, title, title_tids, body_tids, length in rows:
-            slot, pseudo = self._store(item, lang, title, title_tids, body_tids, length)
-            counts: dict[int, int] = {}
-            _count_elements(counts, body_tids)
-            for _ in range(TITLE_REPEAT):
-                _count_elements(counts, title_tids)
-            for tid in counts.keys() & stop:
-                del counts[tid]
-            table = tables.get(length)
-            if table is None:
-                norm = K1 * (1.0 - B + B * length / avg)
-                table = tables[length] = {
-                    tf: 1 + int(254.0 * tf / (norm + tf)) for tf in range(1, _TF_CAP)}
-            # append to each term's postings without a bytecode loop: map() drives the
-            # C-level appends and any() drains it (append returns None)
-            any(map(_array_append, map(docs_of, counts), repeat(slot)))
-            any(map(_bytearray_append, map(imps_of, counts),
-                    map(table.get, counts.values(), repeat(255))))
-            any(map(_array_append, map(docs_of, pseudo), repeat(slot)))
-            any(map(_bytearray_append, map(imps_of, pseudo), repeat(0)))
+
+        # each release's token sequence: title, separator, body
+        text_at = np.concatenate(([0], np.cumsum(n_words)))
+        sequence = np.insert(tids, text_at[1:-1:2], _SEPARATOR)
+        bounds = (text_at[0::2] + np.arange(len(rows) + 1)) * 4
+        pseudo = self._store(rows, sequence.astype(np.uint32).tobytes(), bounds.tolist(),
+                             lengths)
+
+        # postings: sorted keys (term id, release, 0 in the title or 1 in the body: the text's
+        # number), stop words left out; a run of equal (term id, release) is a term
+        # frequency, title words counting TITLE_REPEAT
+        stop = self._stop_array  # ids 1..n, given first in __init__: a comparison will do
+        contiguous = stop.size and stop[-1] == stop.size
+        content = tids > stop.size if contiguous else ~np.isin(tids, stop)
+        keys = tids[content].astype(np.uint64)
+        keys <<= np.uint64(32)
+        keys |= np.repeat(np.arange(2 * len(rows), dtype=np.uint64), n_words)[content]
+        if keys.size:
+            keys.sort()
+            weights = np.where(keys & np.uint64(1), 1, TITLE_REPEAT)
+            keys >>= np.uint64(1)  # (term id, release)
+            runs = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+            tf = np.add.reduceat(weights, runs)
+            keys = keys[runs]
+            release = (keys & np.uint64(0x7FFFFFFF)).astype(np.int64)
+            # the same arithmetic, in the same order, as 1 + int(254 * tf / (norm + tf))
+            norm = K1 * (1.0 - B + B * lengths[release] / avg)
+            impacts = np.where(tf < _TF_CAP, 1 + (254.0 * tf / (norm + tf)).astype(np.int64),
+                               255)
+            keys >>= np.uint64(31)
+            self._append_postings(keys.view(np.int64), release + base, impacts)
+        # filters: pseudo-terms with impact 0, never word terms (their keys start with \x00)
+        if pseudo:
+            p_tids = np.array([t for tids_of in pseudo for t in tids_of], np.int64)
+            p_slots = np.repeat(np.arange(base, base + len(rows)), list(map(len, pseudo)))
+            order = np.argsort(p_tids, kind="stable")
+            self._append_postings(p_tids[order], p_slots[order], np.zeros(len(order), np.int64))
+
+    def _append_postings(self, tids: np.ndarray, slots: np.ndarray, impacts: np.ndarray) -> None:
+        """Append postings grouped by term id (ascending slots within each term): one Python
+        step per distinct term."""
+        if not tids.size:
+            return
+        runs = np.flatnonzero(np.concatenate(([True], tids[1:] != tids[:-1])))
+        ends = np.append(runs[1:], tids.size)
+        # map() drives the C-level appends and any() drains it (they return None); a term
+        # with one posting (most, in a small chunk) is cheaper to append as a number
+        docs_of, imps_of = self._docs.__getitem__, self._imps.__getitem__
+        single = ends - runs == 1
+        if single.any():
+            first = runs[single]
+            term_ids = tids[first].tolist()
+            any(map(array.append, map(docs_of, term_ids), slots[first].tolist()))
+            any(map(bytearray.append, map(imps_of, term_ids), impacts[first].tolist()))
+            runs, ends = runs[~single], ends[~single]
+        term_ids = tids[runs].tolist()
+        slot_bytes = memoryview(slots.astype(np.uint32).tobytes())
+        impact_bytes = memoryview(impacts.astype(np.uint8).tobytes())
+        any(map(array.frombytes, map(docs_of, term_ids),
+                map(slot_bytes.__getitem__, map(slice, (runs * 4).tolist(), (ends * 4).tolist()))))
+        any(map(bytearray.extend, map(imps_of, term_ids),
+                map(impact_bytes.__getitem__, map(slice, runs.tolist(), ends.tolist()))))
 
     def _store(
-        self, item: Item, lang: str, title: str, title_tids: list[int], body_tids: list[int],
-        length: int,
-    ) -> tuple[int, list[int]]:
-        """Record a release's own data; return its slot and its filter pseudo-term ids."""
-        slot = len(self._ids)
-        self._ids.append(item.id)
-        self._slot[item.id] = slot
-        tokens = array("I", title_tids)
-        tokens.append(_SEPARATOR)
-        tokens.extend(body_tids)
-        self._tokens.append(tokens.tobytes())
-        self._titles.append(title)
-        lang_code = LANGUAGES.index(lang)
-        self._langs.append(lang_code)
-        topics = tuple(item.topics or ())
-        topics = self._interned_topics.setdefault(topics, topics)
-        self._topics.append(topics)
-        published = item.published
-        if published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
-        seconds = int(published.timestamp())
-        self._published.append(seconds)
-        local = seconds + 60 * (item.tz_offset_minutes or 0)
-        self._local_day.append(local // 86400 + _EPOCH_ORDINAL)
-        self._length.append(length)
-        return slot, self._pseudo_tids(lang_code, topics)
+        self, rows: list[tuple[Item, str, str]], tokens: bytes, bounds: list[int],
+        lengths: np.ndarray,
+    ) -> list[list[int]]:
+        """Record the releases' own data (`tokens[bounds[i]:bounds[i + 1]]` is release i's
+        token sequence); return each one's filter pseudo-term ids."""
+        items = [item for item, _, _ in rows]
+        ids = [item.id for item in items]
+        first = len(self._ids)
+        self._ids.extend(ids)
+        self._slot.update(zip(ids, range(first, first + len(ids)), strict=True))
+        self._tokens.extend(map(tokens.__getitem__, map(slice, bounds[:-1], bounds[1:])))
+        self._titles.extend(title for _, _, title in rows)
+        codes = [LANGUAGES.index(lang) for _, lang, _ in rows]
+        self._langs.extend(codes)
+        interned = self._interned_topics
+        topics = [interned.setdefault(t, t) for t in [tuple(i.topics or ()) for i in items]]
+        self._topics.extend(topics)
+        seconds = np.array([int((p if p.tzinfo is not None else p.replace(tzinfo=UTC)).timestamp())
+                            for p in [i.published for i in items]], np.int64)
+        self._published.frombytes(seconds.tobytes())
+        offsets = np.array([i.tz_offset_minutes or 0 for i in items], np.int64)
+        days = (seconds + 60 * offsets) // 86400 + _EPOCH_ORDINAL
+        self._local_day.frombytes(days.astype(np.uint32).tobytes())
+        pseudo_of: dict[tuple[int, tuple[str, ...]], list[int]] = {}
+        pseudo: list[list[int]] = []
+        for key in zip(codes, topics, strict=True):
+            tids = pseudo_of.get(key)
+            if tids is None:
+                tids = pseudo_of[key] = self._pseudo_tids(*key)
+            pseudo.append(tids)
+        self._length.frombytes(lengths.astype(np.uint32).tobytes())
+        return pseudo
 
     # -- searching ------------------------------------------------------------------------
 

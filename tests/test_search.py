@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 import json
+from array import array
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+import bot.search
 from bot.models import Item, Span
 from bot.search import (
+    K1,
     MAX_QUERY_CHARS,
     MAX_QUERY_TERMS,
     NOTHING_TO_SEARCH,
     SEARCH_HELP,
+    TITLE_REPEAT,
+    B,
     ParsedQuery,
     SearchIndex,
     parse_query,
 )
-from bot.search_text import az_stem, doc_key, normalise, query_keys, strip_html, words
+from bot.search_text import (
+    STOP_WORDS,
+    az_stem,
+    doc_key,
+    guess_language,
+    normalise,
+    query_keys,
+    strip_html,
+    words,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -411,6 +428,185 @@ def test_snippet_store_failure_falls_back_to_title():
     idx.add(make_item("s", "Heroin seized", "body"))
     spans = idx.search("heroin").hits[0].snippet
     assert [s.text for s in spans if s.style == "mark"] == ["Heroin"]
+
+
+# ---- building the index (numpy) ---------------------------------------------------------
+#
+# The build finds words in UTF-8 bytes with numpy; the query side uses `words()`. These tests
+# hold the two to the same tokens, and the postings to the straightforward per-word reckoning.
+
+AWKWARD = [
+    ("en", "Customs\xa0Committee — «5\xa0000 parcels» №12", "Heat: 10°C; under_score x_1 "
+     "CAPS Mixed İstanbul ünïcödé café\u0301 e\u0301 ﬁne K ß ΟΔΟΣ ὈΔΥΣΣΕΎΣ"),
+    ("az", "İdarə rəisi Ömər Şükürov və gömrükçülər", "İİİ ıIi Əə ĞğÇçŞş — 2023-cü ildə "
+     "1\xa0234,5 manat; «Azərbaycan» № 7 q\u0307 I\u0307"),
+    ("ru", "Ёлка: таможня ЁЖ ёж", "Разминирование — 10\xa0000 кв.м. «Қазақ» Ünal Й й "
+     "и\u0306 ё е\u0308"),
+    ("en", "Emoji 👨‍👩‍👧 and 🇦🇿 flags", "math 𝐀𝐁𝐂 𝕳𝖊𝖑𝖑𝖔, full-width ＡＢＣ１２３, "
+     "superscript x² ½, Arabic مرحبا, Chinese 海关, zero\u200bwidth, tab\there\nline"),
+    ("en", "Long " + "a" * 70 + " words", "x" * 65 + " " + "ы" * 40 + " " + "ə" * 100
+     + " " + "b" * 80 + "\xa0" + "c" * 80 + " " + "ш" * 500 + "«" + "d" * 9
+     + " " + "q" * 80 + "x " + "q" * 80 + "y"),
+    ("en", "<b>Tags</b> &amp; entities &#1025;&nbsp;&eacute;", "<p>Body&nbsp;text</p>"
+     "<a href='x'>link</a> a&lt;b\x00nul"),
+    ("", "Language guessed: ətraflı", "no language given, az letters ğ ı"),
+    ("en", "", ""),
+    ("en", "—", "« » … ‹ › – — ° № _ __ ."),
+]
+
+
+def awkward_items() -> list[Item]:
+    return [make_item(f"w{n}", title, body, lang=lang, days=n)
+            for n, (lang, title, body) in enumerate(AWKWARD)]
+
+
+def stored_keys(idx: SearchIndex, item_id: str) -> list[str]:
+    """A release's stored token sequence, decoded through the vocabulary."""
+    key_of = {tid: key for key, tid in idx._vocab.items()}
+    return [key_of[tid] for tid in array("I", idx._tokens[idx._slot[item_id]])]
+
+
+def expected_keys(item: Item) -> list[str]:
+    """doc_key of words() of the cleaned title, the separator (""), then the body's."""
+    title, body = strip_html(item.title), strip_html(item.body)
+    lang = item.language or guess_language(title + body)
+    mode = "az" if lang == "az" else "en"
+    return ([doc_key(w, mode) for w in words(title)] + [""]
+            + [doc_key(w, mode) for w in words(body)])
+
+
+def test_stored_tokens_are_the_words_of_the_text():
+    items = awkward_items()
+    together, one_by_one = SearchIndex(), SearchIndex()
+    together.add_many(items)
+    for item in items:
+        one_by_one.add(item)
+    for item in items:
+        assert stored_keys(together, item.id) == expected_keys(item), item.id
+        assert stored_keys(one_by_one, item.id) == expected_keys(item), item.id
+    # the words really are in the index, and found by the query side
+    assert ids(together.search("ёлка")) == ["w2"]
+    assert ids(together.search("под_черк under")) == ["w0"]
+    assert ids(together.search('"5 000 parcels"')) == ["w0"]
+    assert ids(together.search("ə" * 100)) == ["w4"]
+    assert ids(together.search("c" * 80)) == ["w4"]
+    assert ids(together.search("q" * 80 + "y")) == ["w4"]
+    assert ids(together.search("ЁЖ")) == ["w2"]
+
+
+def test_tokens_stay_exact_across_chunks_and_replacements(monkeypatch):
+    monkeypatch.setattr(bot.search, "_CHUNK", 3)
+    items = awkward_items()
+    idx = SearchIndex()
+    # the same id twice in one chunk (the last wins), and again in a later chunk (replaced)
+    idx.add_many([make_item("w0", "first", "version"), *items[:5],
+                  make_item("w1", "stale", "text"), *items[5:], items[1]])
+    assert len(idx) == len(items)
+    for item in items:
+        assert stored_keys(idx, item.id) == expected_keys(item), item.id
+    assert ids(idx.search("stale")) == [] and ids(idx.search("version")) == []
+
+
+TRICKY = ["İ", "ı", "I", "ё", "Ё", "\xa0", "—", "«", "»", "№", "°", "_", "-", ".", " ", "\n",
+          "\u0307", "\u0301", "\u0308", "e", "5", "Σ", "ß", "ﬁ", "K", "ǅ", "😀", "𝐀", "a" * 9,
+          "ы" * 40, "x" * 70, "<b>", "&amp;", "&#304;", "\x00", "\u200b", "\ufeff", "²", "١"]
+texts = st.one_of(st.text(max_size=80),
+                  st.lists(st.sampled_from(TRICKY), max_size=30).map("".join),
+                  st.lists(st.one_of(st.sampled_from(TRICKY), st.text(max_size=5)),
+                           max_size=20).map("".join))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(["en", "az", "ru", ""]), texts, texts),
+                min_size=1, max_size=4))
+def test_stored_tokens_are_the_words_of_any_text(releases):
+    items = [make_item(f"r{n}", title, body, lang=lang)
+             for n, (lang, title, body) in enumerate(releases)]
+    idx = SearchIndex()
+    idx.add_many(items)
+    for item in items:
+        assert stored_keys(idx, item.id) == expected_keys(item)
+
+
+def reference_postings(items: list[Item]) -> dict[str, list[tuple[int, int]]]:
+    """key -> [(slot, impact)] for `items` indexed in one chunk into an empty index, counted
+    word by word (no numpy): the textbook form of what the index stores."""
+    rows = []
+    for item in items:
+        title, body = strip_html(item.title), strip_html(item.body)
+        mode = "az" if item.language == "az" else "en"
+        title_keys = [doc_key(w, mode) for w in words(title)]
+        body_keys = [doc_key(w, mode) for w in words(body)]
+        rows.append((item, title_keys, body_keys,
+                     len(body_keys) + TITLE_REPEAT * len(title_keys)))
+    avg = max(sum(length for *_, length in rows) / len(rows), 1.0)
+    stop = {doc_key(w, lang) for w in STOP_WORDS for lang in ("en", "az")}
+    postings: dict[str, list[tuple[int, int]]] = {}
+    for slot, (item, title_keys, body_keys, length) in enumerate(rows):
+        tf = Counter(body_keys) + Counter({k: TITLE_REPEAT * n
+                                           for k, n in Counter(title_keys).items()})
+        norm = K1 * (1.0 - B + B * length / avg)
+        for key, n in tf.items():
+            if key not in stop:
+                impact = 1 + int(254.0 * n / (norm + n)) if n < 32 else 255
+                postings.setdefault(key, []).append((slot, impact))
+        for key in ["\x00lang:" + item.language, *("\x00topic:" + t for t in item.topics)]:
+            postings.setdefault(key, []).append((slot, 0))
+    return postings
+
+
+def test_postings_and_impacts_match_a_word_by_word_count(releases):
+    items = list(releases.values()) + [
+        make_item(f"x{n}", "Heroin heroin", "heroin " * n + "seized", topics=["drugs"])
+        for n in (1, 5, 30, 31, 32, 40)]
+    idx = SearchIndex()
+    idx.add_many(items)
+    expected = reference_postings(items)
+    got = {key: list(zip(idx._docs[tid], idx._imps[tid], strict=True))
+           for key, tid in idx._vocab.items() if idx._docs[tid]}
+    assert got == expected
+
+
+def test_adding_one_by_one_or_all_at_once_scores_the_same():
+    # impacts use the average length at indexing time, so every release has the same
+    # length here (2 title words, 6 body words): then the two builds must agree exactly
+    words_ = ["customs", "heroin", "parcel", "border", "post", "seized", "tobacco", "cars",
+              "gömrük", "minalar", "таможня", "«груз»", "10\xa0", "№5", "x_"]
+    items = []
+    for n in range(60):
+        pick = [words_[(n * k + k) % len(words_)] for k in range(1, 9)]
+        lang = ("en", "az", "ru")[n % 3]
+        items.append(make_item(f"i{n}", " ".join(pick[:2]), " ".join(pick[2:]), lang=lang,
+                               days=n, topics=["t1"] if n % 2 else []))
+    items.append(make_item("i3", "customs heroin", "border post seized tobacco cars груз",
+                           days=3))
+    all_at_once, one_by_one = SearchIndex(), SearchIndex()
+    all_at_once.add_many(items)
+    for item in items:
+        one_by_one.add(item)
+    for query in ["customs", "heroin border", "gömrük", "таможня груз", '"border post"',
+                  "customs -heroin", "parcel topic:t1", "cars lang:ru", "10", "x", "xyz cars"]:
+        a, b = all_at_once.search(query, limit=100), one_by_one.search(query, limit=100)
+        assert [(h.item_id, h.score) for h in a.hits] == [(h.item_id, h.score) for h in b.hits]
+        assert a.total == b.total
+
+
+def test_a_loaded_snapshot_keeps_indexing_exactly(releases):
+    first = list(releases.values())
+    saved = SearchIndex()
+    saved.add_many(first[:40])
+    # an index with its own vocabulary (and memo of it) loads the snapshot
+    other = SearchIndex()
+    other.add_many(first[40:] + awkward_items())
+    assert other.load_snapshot(saved.to_snapshot({"seq": 1})) == {"seq": 1}
+    later = first[40:] + awkward_items()
+    other.add_many(later)
+    saved.add_many(later)
+    for item in later:
+        assert stored_keys(other, item.id) == expected_keys(item), item.id
+    for query in ["customs", "mina", "разминирование", "heroin topic:drugs"]:
+        assert ([(h.item_id, h.score) for h in other.search(query, limit=50).hits]
+                == [(h.item_id, h.score) for h in saved.search(query, limit=50).hits])
 
 
 # ---- quality -----------------------------------------------------------------------------
