@@ -25,12 +25,12 @@ they drift a little from textbook BM25 as the archive grows; that spares any reb
 Building is vectorised with numpy, one chunk of releases at a time (`add` is a chunk of one).
 A Python object per token (a str from findall, a dict entry, an append) was the cost: 100,000
 releases are 12 million tokens, and that took ~25 s. Now Python works per release (HTML
-stripping, `normalise`, UTF-8 encoding), per distinct token of the chunk (a memo lookup; only
-a new word is stemmed) and per distinct term of the chunk (appending its postings), while
-numpy finds the tokens in the chunk's bytes, hashes them (`_hash_tokens`), groups equal ones
-(`_group`), and counts term frequencies and impacts with one sort. The stored tokens are
-exactly the keys of `words()` of the cleaned title and body, which the query side relies on
-(see `token_words`).
+stripping, UTF-8 encoding), per distinct token of the chunk (a memo lookup; only a new token
+is normalised, split into words and stemmed) and per distinct term of the chunk (appending its
+postings), while numpy finds the tokens in the chunk's bytes, hashes them (`_hash_tokens`),
+groups equal ones (`_group`), and counts term frequencies and impacts with one sort. The
+stored tokens are exactly the keys of `words()` of the cleaned title and body, which the query
+side relies on (see `_term_ids` for why tokens can be normalised one by one).
 """
 
 from __future__ import annotations
@@ -55,12 +55,10 @@ from bot.search_text import (
     STOP_WORDS,
     doc_key,
     guess_language,
-    normalise,
     query_keys,
     stemmer_backend,
     stop_keys,
     strip_html,
-    token_words,
     word_spans,
     words,
 )
@@ -98,7 +96,7 @@ B = 0.75
 TITLE_REPEAT = 3
 _TF_CAP = 32  # term frequencies above this get the saturated impact 255
 
-_SEPARATOR = 0  # token id between title and body, so a phrase cannot span them
+_SEPARATOR = 0  # token id between title and body, so a phrase cannot span them (0: np.zeros)
 _CACHE_TERMS = 6  # expanded postings of common terms kept between queries (~5 MB each)
 _CACHE_MIN_DF = 5000
 _CHUNK = 5000  # add_many: releases tokenised (and their impacts computed) together
@@ -279,10 +277,12 @@ def _apply_operator(pq: ParsedQuery, op: str, value: str, neg: bool) -> bool:
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
-# the bytes that make up words in normalised UTF-8 text: ASCII letters (already lower-case)
-# and digits, and every byte of a non-ASCII character ("_" separates, as in `words`)
+# the bytes of byte tokens in UTF-8 text: ASCII letters and digits, and every byte of a
+# non-ASCII character (other ASCII characters, "_" too, separate words, as in `words`)
 _WORD_BYTE = np.zeros(256, np.bool_)
-_WORD_BYTE[ord("0"):ord("9") + 1] = _WORD_BYTE[ord("a"):ord("z") + 1] = _WORD_BYTE[0x80:] = True
+for _lo, _hi in ("09", "AZ", "az"):
+    _WORD_BYTE[ord(_lo):ord(_hi) + 1] = True
+_WORD_BYTE[0x80:] = True
 _WORD_BYTES = _WORD_BYTE.tobytes()  # the same as a bytes.translate table: 1 for a word byte
 # Byte tokens are told apart by a 64-bit hash (`_hash_tokens`): multiply-xorshift rounds over
 # the token's 8-byte blocks, keyed by odd multipliers and a salt drawn at random in each
@@ -467,25 +467,49 @@ class SearchIndex:
         """The term ids of ``words(text)`` for every text, concatenated, and how many words
         each text has. `az[i]`: text i is tokenised in the "az" mode (see `doc_key`).
 
-        numpy finds the byte tokens of the normalised UTF-8 (see `token_words`) and hashes
-        them; Python runs once per distinct hash (a memo of term ids, kept across chunks) and
-        once per very long token. A token is almost always one word; the few that are not
-        are expanded at the end.
+        ``words(text)`` is the concatenation of ``words(token)`` over the text's *byte tokens*
+        (runs of ASCII letters and digits and non-ASCII characters), so the costly
+        normalisation can wait for the distinct tokens (`_byte_term_ids`): `normalise` works
+        character by character, except for NFC, which never joins a letter or digit across an
+        ASCII character (the only compositions with one are "<", "=", ">" + U+0338, which make
+        no letter), and for the lower case of "Σ", which depends on the letters around it, even
+        across punctuation ("A'Σ"): the rare text with a "Σ" is tokenised with `words` here.
         """
-        encoded = [normalise(text).encode() for text in texts]
+        encoded = [text.encode("utf-8", "surrogatepass") for text in texts]  # lone ones too
+        sigma = [i for i, text in enumerate(texts) if "Σ" in text]
+        for i in sigma:
+            encoded[i] = b""
+        tids, words_per_text = self._byte_term_ids(encoded, az)
+        if sigma:
+            found = [[self._tid(doc_key(w, "az" if az[i] else "en")) for w in words(texts[i])]
+                     for i in sigma]
+            counts = list(map(len, found))
+            at = (np.cumsum(words_per_text) - words_per_text)[sigma]
+            tids = np.insert(tids, np.repeat(at, counts), list(chain.from_iterable(found)))
+            words_per_text[sigma] = counts
+        return tids, words_per_text
+
+    def _byte_term_ids(
+        self, encoded: list[bytes], az: list[bool]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """`_term_ids` of UTF-8 texts without a "Σ". numpy finds the byte tokens and hashes
+        them; Python runs once per distinct hash (a memo of term ids, kept across chunks) and
+        once per very long token, taking ``words(token)``. A token is almost always one word;
+        the few that are not ("«", "—": none; "5\xa0000", "a\u037eb": two) are expanded at the
+        end. Lone surrogates pass through as bytes."""
         sizes = np.fromiter(map(len, encoded), np.int64, len(encoded))
         # one separator byte before every text and after the last, then 8 bytes of padding
         # so that reading 8 bytes at any token start stays inside the buffer
         joined = b"\n".join(chain((b"",), encoded, (bytes(8),)))
-        offsets = np.cumsum(sizes + 1) - sizes  # where each text starts in `joined`
+        text_ends = np.cumsum(sizes + 1)  # where each text ends in `joined`
         is_word = np.frombuffer(joined.translate(_WORD_BYTES), np.bool_)
         edges = np.flatnonzero(is_word[1:] != is_word[:-1]) + 1
         starts, ends = edges[0::2], edges[1::2]
         if not starts.size:
-            return np.zeros(0, np.uint32), np.zeros(len(texts), np.int64)
+            return np.zeros(0, np.uint32), np.zeros(len(encoded), np.int64)
         lens = ends - starts
-        token_at = np.searchsorted(starts, offsets)  # each text's first token
-        tokens_per_text = np.diff(token_at, append=starts.size)
+        token_at = np.searchsorted(starts, text_ends - sizes)  # each text's first token
+        tokens_per_text = np.searchsorted(starts, text_ends) - token_at
         tok_az = np.repeat(np.asarray(az, np.bool_), tokens_per_text)
 
         # tokens -> groups (one per distinct hash, then one per very long token)
@@ -532,14 +556,15 @@ class SearchIndex:
         for k in np.flatnonzero(extra > 0).tolist():
             tids[at[k]:at[k] + extra[k] + 1] = found[k]
         text_of = np.searchsorted(token_at, special, side="right") - 1
-        words_per_text = tokens_per_text + np.bincount(text_of, extra, len(texts)).astype(np.int64)
+        words_per_text = tokens_per_text + np.bincount(text_of, extra, len(encoded)).astype(
+            np.int64)
         return tids, words_per_text
 
     def _token_tids(self, token: bytes, az: bool) -> int:
         """The term id of a byte token's word; _ODD + i if it has not exactly one word (then
         `_odd_tids[i]` holds the term ids)."""
         mode = "az" if az else "en"
-        found = token_words(token.decode())
+        found = words(token.decode("utf-8", "surrogatepass"))
         if len(found) == 1:
             return self._tid(doc_key(found[0], mode))
         self._odd_tids.append(tuple(self._tid(doc_key(word, mode)) for word in found))
@@ -577,12 +602,14 @@ class SearchIndex:
         self._sum_length += int(lengths.sum())
         avg = max(self._sum_length / max(len(self._slot) + len(rows), 1), 1.0)
 
-        # each release's token sequence: title, separator, body
+        # each release's token sequence: title, separator (0), body; the words of text p
+        # (title 2r or body 2r + 1 of release r) move by the (p + 1) // 2 separators before
+        text_of = np.repeat(np.arange(2 * len(rows)), n_words)
+        sequence = np.zeros(tids.size + len(rows), np.uint32)
+        sequence[np.arange(tids.size) + ((text_of + 1) >> 1)] = tids
         text_at = np.concatenate(([0], np.cumsum(n_words)))
-        sequence = np.insert(tids, text_at[1:-1:2], _SEPARATOR)
         bounds = (text_at[0::2] + np.arange(len(rows) + 1)) * 4
-        pseudo = self._store(rows, sequence.astype(np.uint32).tobytes(), bounds.tolist(),
-                             lengths)
+        pseudo = self._store(rows, sequence.tobytes(), bounds.tolist(), lengths)
 
         # postings: sorted keys (term id, release, 0 in the title or 1 in the body: the text's
         # number), stop words left out; a run of equal (term id, release) is a term
@@ -592,7 +619,7 @@ class SearchIndex:
         content = tids > stop.size if contiguous else ~np.isin(tids, stop)
         keys = tids[content].astype(np.uint64)
         keys <<= np.uint64(32)
-        keys |= np.repeat(np.arange(2 * len(rows), dtype=np.uint64), n_words)[content]
+        keys |= text_of[content].view(np.uint64)
         if keys.size:
             keys.sort()
             weights = np.where(keys & np.uint64(1), 1, TITLE_REPEAT)
@@ -620,7 +647,7 @@ class SearchIndex:
         if not tids.size:
             return
         runs = np.flatnonzero(np.concatenate(([True], tids[1:] != tids[:-1])))
-        ends = np.append(runs[1:], tids.size)
+        ends = np.concatenate((runs[1:], [tids.size]))
         # map() drives the C-level appends and any() drains it (they return None); a term
         # with one posting (most, in a small chunk) is cheaper to append as a number
         docs_of, imps_of = self._docs.__getitem__, self._imps.__getitem__

@@ -124,15 +124,6 @@ def words(text: str) -> list[str]:
     return _ANY_WORD.findall(text)
 
 
-def token_words(token: str) -> list[str]:
-    """The words of one *byte token* of normalised text: a maximal run of ASCII letters and
-    digits and non-ASCII characters (what `bot.search` finds with numpy on the UTF-8 bytes,
-    splitting at every other ASCII character). ``words(text)`` is exactly the concatenation
-    of `token_words` over the byte tokens of ``normalise(text)``: a non-ASCII run may still
-    hold separators ("«", "—", NBSP) or none at all."""
-    return [token] if token.isascii() else _ANY_WORD.findall(token)
-
-
 def word_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, normalised word) for each word of `text`, offsets into `text` itself.
 

@@ -452,6 +452,10 @@ AWKWARD = [
     ("", "Language guessed: ətraflı", "no language given, az letters ğ ı"),
     ("en", "", ""),
     ("en", "—", "« » … ‹ › – — ° № _ __ ."),
+    # the lower case of Σ depends on the letters around it, across punctuation too
+    ("en", "ΟΔΟΣ ΑΣ.Β A'Σ Σ'A ΑΣ' σΣς", "a\u037eb (NFC: a;b) x\u1fefy <\u0338z =\u0338 "
+     ">\u0338\u0301w KİTAB McDONALD'S lone \ud800 surrogate\udfff"),
+    ("ru", "ЁЛКА", "ΣΑΣ İ\u0300Σ"),
 ]
 
 
@@ -485,7 +489,7 @@ def test_stored_tokens_are_the_words_of_the_text():
         assert stored_keys(together, item.id) == expected_keys(item), item.id
         assert stored_keys(one_by_one, item.id) == expected_keys(item), item.id
     # the words really are in the index, and found by the query side
-    assert ids(together.search("ёлка")) == ["w2"]
+    assert sorted(ids(together.search("ёлка"))) == ["w10", "w2"]
     assert ids(together.search("под_черк under")) == ["w0"]
     assert ids(together.search('"5 000 parcels"')) == ["w0"]
     assert ids(together.search("ə" * 100)) == ["w4"]
@@ -508,8 +512,9 @@ def test_tokens_stay_exact_across_chunks_and_replacements(monkeypatch):
 
 
 TRICKY = ["İ", "ı", "I", "ё", "Ё", "\xa0", "—", "«", "»", "№", "°", "_", "-", ".", " ", "\n",
-          "\u0307", "\u0301", "\u0308", "e", "5", "Σ", "ß", "ﬁ", "K", "ǅ", "😀", "𝐀", "a" * 9,
-          "ы" * 40, "x" * 70, "<b>", "&amp;", "&#304;", "\x00", "\u200b", "\ufeff", "²", "١"]
+          "\u0307", "\u0301", "\u0308", "\u0338", "e", "E", "5", "Σ", "ς", "'", ":", "<", "=",
+          "ß", "ﬁ", "K", "ǅ", "\u037e", "\u1fef", "😀", "𝐀", "a" * 9, "ы" * 40, "x" * 70, "<b>",
+          "&amp;", "&#304;", "\x00", "\u200b", "\ufeff", "\ud800", "²", "١"]
 texts = st.one_of(st.text(max_size=80),
                   st.lists(st.sampled_from(TRICKY), max_size=30).map("".join),
                   st.lists(st.one_of(st.sampled_from(TRICKY), st.text(max_size=5)),
