@@ -348,7 +348,9 @@ def _hash_tokens(data: bytes, starts: np.ndarray, lens: np.ndarray, az: np.ndarr
     h |= az
     h *= _MUL_2
     h ^= _SALT
-    h ^= blocks[starts] & _LOW_BYTES[np.minimum(lens, 8)]
+    block = blocks[starts]
+    block &= np.take(_LOW_BYTES, lens, mode="clip")  # the token's bytes, 8 at most
+    h ^= block
     h *= _MUL_1
     h ^= h >> np.uint64(29)
     active = np.flatnonzero(lens > 8)
@@ -356,7 +358,7 @@ def _hash_tokens(data: bytes, starts: np.ndarray, lens: np.ndarray, az: np.ndarr
         if not active.size:
             break
         rest = lens[active] - at
-        block = blocks[starts[active] + at] & _LOW_BYTES[np.minimum(rest, 8)]
+        block = blocks[starts[active] + at] & np.take(_LOW_BYTES, rest, mode="clip")
         x = (h[active] ^ block) * _MUL_1
         h[active] = x ^ (x >> np.uint64(29))
         active = active[rest > 8]
@@ -503,7 +505,8 @@ class SearchIndex:
         joined = b"\n".join(chain((b"",), encoded, (bytes(8),)))
         text_ends = np.cumsum(sizes + 1)  # where each text ends in `joined`
         is_word = np.frombuffer(joined.translate(_WORD_BYTES), np.bool_)
-        edges = np.flatnonzero(is_word[1:] != is_word[:-1]) + 1
+        edges = np.flatnonzero(is_word[1:] != is_word[:-1])
+        edges += 1
         starts, ends = edges[0::2], edges[1::2]
         if not starts.size:
             return np.zeros(0, np.uint32), np.zeros(len(encoded), np.int64)
