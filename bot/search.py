@@ -25,10 +25,10 @@ they drift a little from textbook BM25 as the archive grows; that spares any reb
 Building is vectorised with numpy, one chunk of releases at a time (`add` is a chunk of one).
 A Python object per token (a str from findall, a dict entry, an append) was the cost: 100,000
 releases are 12 million tokens, and that took ~25 s. Now Python works per release (HTML
-stripping, UTF-8 encoding), per distinct token of the chunk (a memo lookup; only a new token
-is normalised, split into words and stemmed) and per distinct term of the chunk (appending its
-postings), while numpy finds the tokens in the chunk's bytes, hashes them (`_hash_tokens`),
-groups equal ones (`_group`), and counts term frequencies and impacts with one sort. The
+stripping, UTF-8 encoding), per token never seen before (normalised, split into words and
+stemmed once) and per distinct term of the chunk (appending its postings), while numpy finds
+the tokens in the chunk's bytes, hashes them (`_hash_tokens`), looks them up in a table of
+known tokens (`_TokenTable`), and counts term frequencies and impacts with one sort. The
 stored tokens are exactly the keys of `words()` of the cleaned title and body, which the query
 side relies on (see `_term_ids` for why tokens can be normalised one by one).
 """
@@ -46,7 +46,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
-from itertools import chain, islice, product, repeat
+from itertools import chain, islice, product
 
 import numpy as np
 
@@ -100,7 +100,7 @@ _SEPARATOR = 0  # token id between title and body, so a phrase cannot span them 
 _CACHE_TERMS = 6  # expanded postings of common terms kept between queries (~5 MB each)
 _CACHE_MIN_DF = 5000
 _CHUNK = 5000  # add_many: releases tokenised (and their impacts computed) together
-_MEMO_MAX = 500_000  # distinct token hashes remembered (term ids), cleared beyond that
+_MEMO_MAX = 500_000  # distinct tokens remembered (their term ids), forgotten beyond that
 _HASH_MAX = 64  # byte tokens longer than this are not hashed but resolved one by one
 # a snapshot is only read back by the code that wrote it: bump when the fields change
 _SNAPSHOT_FORMAT = "search-index/2"
@@ -312,29 +312,65 @@ def _clean(text: str) -> str:
     return strip_html(text or "")
 
 
-def _group(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Tokens grouped by hash: `order` lists the tokens group after group and `group` the
-    group of each of them (0, 0, 1, 2, 2, ...); then each group's hash and first token.
+class _TokenTable:
+    """Token hash -> term id: an open-addressing hash table (linear probing) in numpy arrays,
+    so that looking up all the tokens of a chunk takes a few array operations. Hash 0 marks a
+    free slot. At most a quarter full, so most tokens are found in their first slot."""
 
-    np.unique would argsort (slow); instead the token numbers ride in the low bits of the
-    hashes, and one plain sort (SIMD) brings equal hashes together in token order. Two
-    hashes equal in their high bits but not in full may interleave and so leave one hash in
-    two groups, which is harmless (both groups resolve to the same term ids)."""
-    n = hashes.size
-    bits = np.uint64(n.bit_length())
-    keys = hashes >> bits
-    keys <<= bits
-    keys |= np.arange(n, dtype=np.uint64)
-    keys.sort()
-    keys &= (np.uint64(1) << bits) - np.uint64(1)
-    order = keys.view(np.int64)
-    ordered = hashes[order]
-    new = np.empty(n, np.bool_)
-    new[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    group = np.cumsum(new)
-    group -= 1
-    return order, group, ordered[new], order[new]
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.size = 0
+        self._allocate(1 << 16)
+
+    def _allocate(self, capacity: int) -> None:
+        self.keys = np.zeros(capacity, np.uint64)
+        self.vals = np.zeros(capacity, np.uint32)
+        self.shift = np.uint64(65 - capacity.bit_length())  # top bits: the first slot
+
+    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The value of each hash (anything for a missing one), and where the missing are."""
+        mask = self.keys.size - 1
+        pos = (hashes >> self.shift).astype(np.int64)
+        found = self.keys[pos]
+        values = self.vals[pos]
+        todo = np.flatnonzero(found != hashes)
+        missing = []
+        while todo.size:
+            empty = found[todo] == 0
+            missing.append(todo[empty])
+            todo = todo[~empty]  # another hash in the slot: try the next one
+            at = (pos[todo] + 1) & mask
+            pos[todo] = at
+            found[todo] = self.keys[at]
+            hit = found[todo] == hashes[todo]
+            values[todo[hit]] = self.vals[at[hit]]
+            todo = todo[~hit]
+        return values, np.concatenate(missing) if missing else todo
+
+    def insert(self, hashes: np.ndarray, values: np.ndarray) -> None:
+        """Add distinct hashes that are not in the table."""
+        self.size += hashes.size
+        if 4 * self.size > self.keys.size:
+            keys, vals = self.keys, self.vals
+            used = keys != 0
+            self._allocate(1 << (4 * self.size).bit_length())
+            self._place(keys[used], vals[used])
+        self._place(hashes, values)
+
+    def _place(self, hashes: np.ndarray, values: np.ndarray) -> None:
+        mask = self.keys.size - 1
+        pos = (hashes >> self.shift).astype(np.int64)
+        todo = np.arange(hashes.size)
+        while todo.size:
+            free = todo[self.keys[pos[todo]] == 0]
+            # of the hashes wanting the same free slot, the first takes it
+            slots, first = np.unique(pos[free], return_index=True)
+            self.keys[slots] = hashes[free[first]]
+            self.vals[slots] = values[free[first]]
+            todo = todo[self.keys[pos[todo]] != hashes[todo]]
+            pos[todo] = (pos[todo] + 1) & mask
 
 
 def _hash_tokens(data: bytes, starts: np.ndarray, lens: np.ndarray, az: np.ndarray) -> np.ndarray:
@@ -362,6 +398,7 @@ def _hash_tokens(data: bytes, starts: np.ndarray, lens: np.ndarray, az: np.ndarr
         x = (h[active] ^ block) * _MUL_1
         h[active] = x ^ (x >> np.uint64(29))
         active = active[rest > 8]
+    h[h == 0] = 1  # 0 marks a free slot of _TokenTable
     return h
 
 
@@ -375,7 +412,7 @@ class SearchIndex:
         # byte token hash (see _hash_tokens) -> the term id of its word, so a word is stemmed
         # once; _ODD + i for a token of no or several words (their term ids: _odd_tids[i]).
         # Never saved: the hashes are keyed per process.
-        self._hash_tids: dict[int, int] = {}
+        self._token_table = _TokenTable()
         self._odd_tids: list[tuple[int, ...]] = []
         # per internal number (slot); slots of removed releases are emptied, never reused
         self._ids: list[str | None] = []
@@ -453,7 +490,7 @@ class SearchIndex:
         for name in _SNAPSHOT_FIELDS:
             setattr(self, name, blob["state"][name])
         self._dict_cache = {}
-        self._hash_tids, self._odd_tids = {}, []  # their term ids are the old vocabulary's
+        self._token_table, self._odd_tids = _TokenTable(), []  # of the old vocabulary
         self._stop_array = np.array(sorted(self._stop_tids), np.uint32)
         return dict(blob["meta"])
 
@@ -522,26 +559,23 @@ class SearchIndex:
             hashes = _hash_tokens(joined, starts[short], lens[short], tok_az[short])
         else:
             short, hashes = None, _hash_tokens(joined, starts, lens, tok_az)
-        order, group, distinct, first = _group(hashes)
-        memo = self._hash_tids
-        if len(memo) + len(self._odd_tids) > _MEMO_MAX:  # bound the memo
-            memo.clear()
+        table = self._token_table
+        if table.size + len(self._odd_tids) > _MEMO_MAX:  # bound the memo
+            table.clear()
             self._odd_tids.clear()
-        keys = distinct.tolist()
-        table = np.array(list(map(memo.get, keys, repeat(-1))), np.int64)
-        missing = np.flatnonzero(table < 0)
-        if missing.size:
-            index = first[missing] if short is None else short[first[missing]]
-            new = [self._token_tids(joined[starts[t]:ends[t]], bool(tok_az[t]))
-                   for t in index.tolist()]
-            table[missing] = new
-            memo.update(zip(distinct[missing].tolist(), new, strict=True))
-        tids = np.empty(len(starts), np.uint32)
+        hashed, missing = table.lookup(hashes)
+        if missing.size:  # new tokens: each distinct one resolved once
+            distinct, first, where = np.unique(hashes[missing], return_index=True,
+                                               return_inverse=True)
+            index = missing[first] if short is None else short[missing[first]]
+            new = np.array([self._token_tids(joined[starts[t]:ends[t]], bool(tok_az[t]))
+                            for t in index.tolist()], np.uint32)
+            table.insert(distinct, new)
+            hashed[missing] = new[where]
         if short is None:
-            tids[order] = table[group]
+            tids = hashed
         else:
-            hashed = np.empty(len(short), np.uint32)
-            hashed[order] = table[group]
+            tids = np.empty(len(starts), np.uint32)
             tids[short] = hashed
             tids[long] = [self._token_tids(joined[starts[t]:ends[t]], bool(tok_az[t]))
                           for t in long.tolist()]

@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -500,6 +501,7 @@ def test_stored_tokens_are_the_words_of_the_text():
 
 def test_tokens_stay_exact_across_chunks_and_replacements(monkeypatch):
     monkeypatch.setattr(bot.search, "_CHUNK", 3)
+    monkeypatch.setattr(bot.search, "_MEMO_MAX", 40)  # the known tokens are forgotten often
     items = awkward_items()
     idx = SearchIndex()
     # the same id twice in one chunk (the last wins), and again in a later chunk (replaced)
@@ -509,6 +511,22 @@ def test_tokens_stay_exact_across_chunks_and_replacements(monkeypatch):
     for item in items:
         assert stored_keys(idx, item.id) == expected_keys(item), item.id
     assert ids(idx.search("stale")) == [] and ids(idx.search("version")) == []
+
+
+def test_token_table_probes_past_collisions_and_grows():
+    table = bot.search._TokenTable()
+    # hashes crowding into the last slots, so probing wraps around to the first
+    crowded = np.array([(0xFFFF << 48) | n for n in range(1, 3000)], np.uint64)
+    spread = np.random.default_rng(1).integers(1, 2**64 - 1, 40_000, np.uint64, endpoint=True)
+    for batch in (crowded[:1000], spread[:20_000], crowded[1000:], spread[20_000:]):
+        values, missing = table.lookup(batch)
+        assert sorted(missing.tolist()) == list(range(batch.size))
+        table.insert(batch, (batch % 1_000_003).astype(np.uint32))
+    every = np.concatenate((crowded, spread, np.array([7, 2**63], np.uint64)))
+    values, missing = table.lookup(every)
+    assert sorted(missing.tolist()) == [every.size - 2, every.size - 1]
+    assert (values[:-2] == every[:-2] % 1_000_003).all()
+    assert table.keys.size >= 4 * table.size == 4 * (crowded.size + spread.size)
 
 
 TRICKY = ["İ", "ı", "I", "ё", "Ё", "\xa0", "—", "«", "»", "№", "°", "_", "-", ".", " ", "\n",
