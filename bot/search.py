@@ -288,9 +288,10 @@ _WORD_BYTES = _WORD_BYTE.tobytes()  # the same as a bytes.translate table: 1 for
 # the token's 8-byte blocks, keyed by odd multipliers and a salt drawn at random in each
 # process, so no one can prepare colliding words (and nothing keyed by the hashes is saved).
 # Tokens of up to 8 bytes of the same length and mode cannot collide (each step is a
-# bijection); other pairs collide with odds of about 2^-64, so among the ~10^6 distinct words
-# an archive may have, a collision is a one in 10^7 event. Its effect would be two words
-# sharing a term id (a search for one also finding the other): harmless.
+# bijection, bar the hash 0 made 1); other pairs collide with odds of about 2^-64, so among
+# the ~10^6 distinct words an archive may have, a collision is a one in 10^7 event. Its
+# effect would be two words sharing a term id (a search for one also finding the other):
+# harmless.
 _U64_MASK = (1 << 64) - 1
 _MUL_1 = np.uint64(secrets.randbits(64) | 1)
 _MUL_2 = np.uint64(secrets.randbits(64) | 1)
@@ -531,9 +532,10 @@ class SearchIndex:
     def _byte_term_ids(
         self, encoded: list[bytes], az: list[bool]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """`_term_ids` of UTF-8 texts without a "Σ". numpy finds the byte tokens and hashes
-        them; Python runs once per distinct hash (a memo of term ids, kept across chunks) and
-        once per very long token, taking ``words(token)``. A token is almost always one word;
+        """`_term_ids` of UTF-8 texts without a "Σ". numpy finds the byte tokens, hashes them
+        and looks them up in the table of known tokens (`_TokenTable`, kept across chunks);
+        Python runs once per new token and once per very long token, taking
+        ``words(token)``. A token is almost always one word;
         the few that are not ("«", "—": none; "5\xa0000", "a\u037eb": two) are expanded at the
         end. Lone surrogates pass through as bytes."""
         sizes = np.fromiter(map(len, encoded), np.int64, len(encoded))
@@ -560,7 +562,7 @@ class SearchIndex:
         else:
             short, hashes = None, _hash_tokens(joined, starts, lens, tok_az)
         table = self._token_table
-        if table.size + len(self._odd_tids) > _MEMO_MAX:  # bound the memo
+        if table.size + len(self._odd_tids) > _MEMO_MAX:  # forget them all, now and then
             table.clear()
             self._odd_tids.clear()
         hashed, missing = table.lookup(hashes)
