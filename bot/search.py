@@ -99,7 +99,7 @@ _TF_CAP = 32  # term frequencies above this get the saturated impact 255
 _SEPARATOR = 0  # token id between title and body, so a phrase cannot span them (0: np.zeros)
 _CACHE_TERMS = 6  # expanded postings of common terms kept between queries (~5 MB each)
 _CACHE_MIN_DF = 5000
-_CHUNK = 5000  # add_many: releases tokenised (and their impacts computed) together
+_CHUNK = 2000  # add_many: releases tokenised (and their impacts computed) together
 _MEMO_MAX = 500_000  # distinct tokens remembered (their term ids), forgotten beyond that
 _HASH_MAX = 64  # byte tokens longer than this are not hashed but resolved one by one
 # a snapshot is only read back by the code that wrote it: bump when the fields change
