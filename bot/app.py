@@ -130,13 +130,13 @@ class App:
 
             self._ops = await start_ops_server(self)
 
-    async def build_index(self, chunk: int = 200) -> None:
+    async def build_index(self, chunk: int = 1000) -> None:
         """Index the stored history in slices, so polling and commands start at once.
 
         Releases stored meanwhile are indexed by the poller; adding one twice is harmless.
         A slice holds the loop for its whole duration, and an HTTP exchange needs a loop turn
-        per step, so slices stay small (200 releases: tens of ms; 2,000 took up to a second
-        each and delayed the first poll of a 100,000-release store by over ten seconds).
+        per step, so slices stay short: 1,000 releases take ~50 ms with the vectorised build,
+        and much smaller ones pay numpy's fixed cost per call (200: ~2x the total CPU).
         """
         started = time.monotonic()
         meta = self._snapshot_meta
@@ -160,8 +160,11 @@ class App:
 
     def _load_index_snapshot(self) -> dict[str, object] | None:
         started = time.monotonic()
-        data = self.store.read_blob(INDEX_SNAPSHOT)
-        meta = self.index.load_snapshot(data) if data else None
+        handle = self.store.open_blob(INDEX_SNAPSHOT)
+        meta = None
+        if handle is not None:
+            with handle:  # streamed: the file is never held whole beside the index it holds
+                meta = self.index.load_snapshot(handle)
         if meta is not None and int(meta.get("seq", 0)) > self.store.max_seq:
             meta = None  # newer than the store (restored from a backup): rebuild
             self.index = SearchIndex(get_item=self.store.get_item)
@@ -174,7 +177,8 @@ class App:
         started = time.monotonic()
         meta = {"seq": self.store.max_seq, "saved_at": utcnow().isoformat()}
         try:
-            self.store.write_blob(INDEX_SNAPSHOT, self.index.to_snapshot(meta))
+            self.store.write_blob(INDEX_SNAPSHOT,
+                                  lambda handle: self.index.write_snapshot(handle, meta))
         except OSError as exc:  # derived data: failing to save it only slows the next start
             log.warning("event=index_snapshot_failed error=%s", exc)
             return

@@ -36,6 +36,7 @@ side relies on (see `_term_ids` for why tokens can be normalised one by one).
 from __future__ import annotations
 
 import heapq
+import io
 import math
 import pickle
 import re
@@ -47,6 +48,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from itertools import chain, islice, product
+from typing import BinaryIO
 
 import numpy as np
 
@@ -471,19 +473,26 @@ class SearchIndex:
 
     # -- snapshots -------------------------------------------------------------------------
 
-    def to_snapshot(self, meta: dict[str, object]) -> bytes:
-        """The whole index as bytes (with `meta`, e.g. the store position it covers), so a
-        restart loads it in about a second instead of tokenising the archive again."""
+    def write_snapshot(self, handle: BinaryIO, meta: dict[str, object]) -> None:
+        """The whole index (with `meta`, e.g. the store position it covers) written to an open
+        file, so a restart loads it in about a second instead of tokenising the archive
+        again. Streamed: the ~100 MB of a big archive's snapshot is never held as bytes."""
         state = {name: getattr(self, name) for name in _SNAPSHOT_FIELDS}
-        return pickle.dumps({"format": _snapshot_format(), "meta": meta, "state": state},
-                            protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"format": _snapshot_format(), "meta": meta, "state": state}, handle,
+                    protocol=pickle.HIGHEST_PROTOCOL)
 
-    def load_snapshot(self, data: bytes) -> dict[str, object] | None:
-        """Replace this index's content with a snapshot; its meta, or None (and nothing
-        changed) if the bytes are not a snapshot this code wrote. Only ever given files from
-        the bot's own data directory: pickle must not read untrusted bytes."""
+    def to_snapshot(self, meta: dict[str, object]) -> bytes:
+        handle = io.BytesIO()
+        self.write_snapshot(handle, meta)
+        return handle.getvalue()
+
+    def load_snapshot(self, data: bytes | BinaryIO) -> dict[str, object] | None:
+        """Replace this index's content with a snapshot (bytes or an open file, read as a
+        stream); its meta, or None (and nothing changed) if it is not a snapshot this code
+        wrote. Only ever given files from the bot's own data directory: pickle must not read
+        untrusted bytes."""
         try:
-            blob = pickle.loads(data)
+            blob = pickle.loads(data) if isinstance(data, bytes) else pickle.load(data)
         except Exception:
             return None
         if not isinstance(blob, dict) or blob.get("format") != _snapshot_format():

@@ -34,11 +34,11 @@ import shutil
 import tempfile
 from bisect import insort
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from filelock import FileLock, Timeout
 from tinydb import Query, TinyDB
@@ -75,12 +75,16 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that a reader sees the old or the new file, never half."""
+def atomic_write(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:
+    """Replace `path` with `data` so that a reader sees the old or the new file, never half.
+    `data` may be a function that writes to the open file (a big blob, never held whole)."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -619,13 +623,14 @@ class Store:
 
     # -- derived data (e.g. the search index snapshot): rebuildable, so never backed up --
 
-    def read_blob(self, name: str) -> bytes | None:
+    def open_blob(self, name: str) -> BinaryIO | None:
+        """The blob as an open file (the caller closes it), or None if there is none."""
         try:
-            return (self.path / name).read_bytes()
+            return open(self.path / name, "rb")  # noqa: SIM115
         except OSError:
             return None
 
-    def write_blob(self, name: str, data: bytes) -> None:
+    def write_blob(self, name: str, data: bytes | Callable[[BinaryIO], object]) -> None:
         atomic_write(self.path / name, data)
 
     def drop_blob(self, name: str) -> None:

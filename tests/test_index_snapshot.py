@@ -69,4 +69,4 @@ def test_reclassifying_drops_the_snapshot(tmp_path: Path) -> None:
         store.ingest([release(1, "Heroin seized.")])
         store.write_blob(INDEX_SNAPSHOT, b"x")
         store.set_topics({"r1": (["smuggling"], {"smuggling": ["body: heroin"]})})
-        assert store.read_blob(INDEX_SNAPSHOT) is None
+        assert store.open_blob(INDEX_SNAPSHOT) is None
