@@ -139,6 +139,10 @@ class App:
         and much smaller ones pay numpy's fixed cost per call (200: ~2x the total CPU).
         """
         started = time.monotonic()
+        # the first poll goes first: its HTTP exchange needs many loop turns, and each slice
+        # below holds the loop (a feed that hangs only delays the index by a few seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.poller.first_poll_done.wait(), 5.0)
         meta = self._snapshot_meta
         if meta is not None:  # the snapshot covers the archive up to meta: add what came since
             todo = iter(self.store.items_changed_since(int(meta["seq"]), str(meta["saved_at"])))
