@@ -36,7 +36,6 @@ side relies on (see `_term_ids` for why tokens can be normalised one by one).
 from __future__ import annotations
 
 import heapq
-import io
 import math
 import pickle
 import re
@@ -481,18 +480,13 @@ class SearchIndex:
         pickle.dump({"format": _snapshot_format(), "meta": meta, "state": state}, handle,
                     protocol=pickle.HIGHEST_PROTOCOL)
 
-    def to_snapshot(self, meta: dict[str, object]) -> bytes:
-        handle = io.BytesIO()
-        self.write_snapshot(handle, meta)
-        return handle.getvalue()
-
-    def load_snapshot(self, data: bytes | BinaryIO) -> dict[str, object] | None:
-        """Replace this index's content with a snapshot (bytes or an open file, read as a
-        stream); its meta, or None (and nothing changed) if it is not a snapshot this code
-        wrote. Only ever given files from the bot's own data directory: pickle must not read
-        untrusted bytes."""
+    def load_snapshot(self, handle: BinaryIO) -> dict[str, object] | None:
+        """Replace this index's content with a snapshot read from an open file (as a stream);
+        its meta, or None (and nothing changed) if it is not a snapshot this code wrote. Only
+        ever given files from the bot's own data directory: pickle must not read untrusted
+        bytes."""
         try:
-            blob = pickle.loads(data) if isinstance(data, bytes) else pickle.load(data)
+            blob = pickle.load(handle)
         except Exception:
             return None
         if not isinstance(blob, dict) or blob.get("format") != _snapshot_format():

@@ -204,6 +204,12 @@ def _stamp(path: Path) -> list[int]:
     return [st.st_ino, st.st_size, st.st_mtime_ns]
 
 
+def _catalogue_row(doc_id: int, doc: dict[str, Any]) -> list[Any]:
+    """A release's line in its month's catalogue: the fields of `_Entry` after the month."""
+    return [doc_id, doc["id"], doc["seq"], doc["published"], doc.get("topics") or [],
+            doc.get("feed_id", ""), doc.get("content_hash", ""), doc.get("updated_at")]
+
+
 class _Entry(NamedTuple):
     """A stored release as far as start-up, /latest filters, dedup and delivery order need."""
 
@@ -374,9 +380,9 @@ class Store:
             self._months.add(month)
             rows = self._read_catalogue(month, shard_path)
             if rows is None:
-                rows = self._catalogue_rows(self._shard(month))
+                rows = self._catalogue_rows(month)
                 if not self.read_only:
-                    self._write_catalogue(month)
+                    self._write_catalogue(month, rows)
             for row in rows:
                 self._add_entry(month, row, interned)
         self._by_date.sort()
@@ -392,19 +398,14 @@ class Store:
             return None
         return rows if isinstance(rows, list) else None
 
-    @staticmethod
-    def _catalogue_rows(db: TinyDB) -> list[list[Any]]:
-        table = (db.storage.read() or {}).get("_default", {})  # type: ignore[attr-defined]
-        return [[int(doc_id), doc["id"], doc["seq"], doc["published"], doc.get("topics") or [],
-                 doc.get("feed_id", ""), doc.get("content_hash", ""), doc.get("updated_at")]
-                for doc_id, doc in table.items()]
+    def _catalogue_rows(self, month: str) -> list[list[Any]]:
+        return [_catalogue_row(int(doc_id), doc) for doc_id, doc in self._docs_of(month).items()]
 
-    def _write_catalogue(self, month: str) -> None:
+    def _write_catalogue(self, month: str, rows: list[list[Any]]) -> None:
         """After the month file is written: a crash in between leaves a stale stamp, which the
         next start notices (and rebuilds this catalogue from the month file)."""
         shard_path = self.path / "releases" / f"{month}.json"
-        data = {"format": CATALOGUE_FORMAT, "stamp": _stamp(shard_path),
-                "rows": self._catalogue_rows(self._shard(month))}
+        data = {"format": CATALOGUE_FORMAT, "stamp": _stamp(shard_path), "rows": rows}
         raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
         atomic_write(shard_path.parent / f"{month}{CATALOGUE_SUFFIX}", raw)
         self._release_bytes += len(raw)
@@ -485,8 +486,9 @@ class Store:
     def iter_items(self) -> Iterator[Item]:
         """Every release, oldest first; one month file parsed at a time, and not kept."""
         for month in sorted(self._months):
-            cached = self._loaded.get(month)
-            db = cached or self._db(self.path / "releases" / f"{month}.json")
+            db = self._loaded.get(month)
+            if db is None:  # read once, not kept: the LRU stays with the recent months
+                db = self._db(self.path / "releases" / f"{month}.json")
             docs = sorted((db.storage.read() or {}).get("_default", {}).values(),  # type: ignore
                           key=lambda d: (d["published"], d["seq"], d["id"]))
             for doc in docs:
@@ -548,16 +550,14 @@ class Store:
             if doc_id is None:
                 doc_id, next_id = next_id, next_id + 1
             table[str(doc_id)] = doc
-            placed.append([doc_id, doc["id"], doc["seq"], doc["published"],
-                           doc.get("topics") or [], doc.get("feed_id", ""),
-                           doc.get("content_hash", ""), doc.get("updated_at")])
+            placed.append(_catalogue_row(doc_id, doc))
         storage = db.storage
         before = storage.bytes_written  # type: ignore[attr-defined]
         storage.write({**data, "_default": table})
         self._release_bytes += storage.bytes_written - before  # type: ignore[attr-defined]
         db.clear_cache()
         self._months.add(month)
-        self._write_catalogue(month)
+        self._write_catalogue(month, [_catalogue_row(int(k), d) for k, d in table.items()])
         for row in placed:
             self._add_entry(month, row, {}, loading=False)
 
