@@ -164,14 +164,18 @@ async def url_refusal(url: str, allow_private: bool) -> str | None:
         return f"the host {parts.hostname!r} could not be resolved"
     for info in infos:
         if (address := _non_public(info[4][0])) is not None:
-            return (f"{parts.hostname} resolves to a non-public address ({address}); "
-                    "set [fetch] allow_private = true to allow it")
+            return _private_refusal(parts.hostname, address)
     return None
 
 
 def _non_public(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     ip = ipaddress.ip_address(address.split("%")[0])
     return None if ip.is_global else ip
+
+
+def _private_refusal(host: str, address: object) -> str:
+    return (f"{host} resolves to a non-public address ({address}); set [fetch] "
+            "allow_private = true to allow it")
 
 
 class PrivateAddressRefused(httpcore.ConnectError):
@@ -202,9 +206,7 @@ class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         addresses = list(dict.fromkeys(info[4][0] for info in infos))
         for address in addresses:
             if (bad := _non_public(address)) is not None:
-                raise PrivateAddressRefused(
-                    f"{host} resolves to a non-public address ({bad}); set [fetch] "
-                    "allow_private = true to allow it")
+                raise PrivateAddressRefused(_private_refusal(host, bad))
         error: Exception = httpcore.ConnectError(f"{host} has no address")
         for address in addresses:
             try:
@@ -225,13 +227,9 @@ def _guarded_transport(settings: FetchSettings) -> httpx.AsyncHTTPTransport:
     """httpx's transport with its connection pool rebuilt on `_PublicOnlyBackend` (httpx
     does not take a network backend itself; same pool settings as httpx's defaults)."""
     transport = httpx.AsyncHTTPTransport()
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=20,
-                          keepalive_expiry=5.0)
     transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001
         ssl_context=httpx.create_ssl_context(),
-        max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections,
-        keepalive_expiry=limits.keepalive_expiry,
+        max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0,
         network_backend=_PublicOnlyBackend(settings),
     )
     return transport
