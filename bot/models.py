@@ -67,6 +67,14 @@ class FeedSpec:
 
 
 @dataclass(slots=True)
+class PendingLink:
+    """An article link an HTML source found and has not fetched yet."""
+
+    url: str
+    failures: int = 0  # failed fetches so far (404, 5xx, timeout, nothing extractable)
+
+
+@dataclass(slots=True)
 class FeedState:
     """What the bot remembers about a feed between polls: validators and health."""
 
@@ -85,8 +93,12 @@ class FeedState:
     gone: bool = False  # 410: stop polling
     alerted: bool = False  # admins were told it is failing
     seen_links: list[str] = field(default_factory=list)  # html sources: article URLs fetched
-    pending_links: list[str] = field(default_factory=list)  # html sources: found, not yet fetched
+    # html sources: found, not yet fetched, oldest first
+    pending_links: list[PendingLink] = field(default_factory=list)
     boilerplate: list[str] = field(default_factory=list)  # html sources: learnt banner lines
+    # html sources: per recent article (oldest first), the hashes of its text lines, from which
+    # the boilerplate is learnt
+    line_windows: list[list[str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
