@@ -12,7 +12,7 @@ import pytest
 from bot.models import Chat, FeedState, Item, Subscription
 from bot.store import Store, StoreCorrupt, StoreLocked
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_item(n: int, text: str = "body", month: int = 1) -> Item:

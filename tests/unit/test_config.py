@@ -4,7 +4,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings, parse_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_example_config_is_valid_and_watches_the_customs_committee() -> None:

@@ -32,7 +32,7 @@ from handlers.router import dispatch
 from tests.fakes.feed_server import Entry, Fault, FeedServer
 from tests.fakes.recording_transport import RecordingTransport
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BAKU = ZoneInfo("Asia/Baku")
 WAIT = 15.0
 

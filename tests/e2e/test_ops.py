@@ -31,7 +31,7 @@ from tests.fakes.feed_server import Entry, Fault, FeedServer
 from tests.fakes.recording_transport import RecordingTransport
 from tests.helpers import free_port, logs_to
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WAIT = 10.0
 
 # name{labels} value — the Prometheus text exposition format, as far as this bot uses it

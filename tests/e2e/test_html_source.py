@@ -33,7 +33,7 @@ from tests.fakes.site_server import Fault, Page, SiteServer
 
 BAKU = ZoneInfo("Asia/Baku")
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
-FIXTURES = Path(__file__).parent / "fixtures" / "html"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "html"
 SECTION = "/{lang}/faydali/xeberler"
 ARTICLES = {
     "en": ["4503", "4502", "4501", "4426_/"],

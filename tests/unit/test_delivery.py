@@ -23,7 +23,7 @@ from tests.fakes.recording_transport import (
     TransientSendError,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BAKU = ZoneInfo("Asia/Baku")
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

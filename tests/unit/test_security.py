@@ -30,7 +30,7 @@ from tests.helpers import free_port, logs_to
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WAIT = 15.0  # generous: a loaded 2-core machine is slow, and waits end as soon as met
 
 TG_TOKEN = "7000001:SECRET-telegram-Token_abcdef0123"

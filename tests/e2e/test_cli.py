@@ -9,7 +9,7 @@ import pytest
 
 from tests.fakes.feed_server import Entry, rss_bytes
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def newsbot(

@@ -35,7 +35,7 @@ from tests.helpers import free_port
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FEED = "customs"
 WAIT = 8.0  # seconds any single expectation may take
 ADMIN = 900  # a bot admin (settings.telegram.admins)

@@ -39,7 +39,7 @@ from bot.search_text import (
     words,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 
 
 def load_jsonl(name: str) -> list[dict]:

@@ -23,7 +23,7 @@ from bot.classify import (
 )
 from bot.models import Topic
 
-FIXTURES = Path(__file__).parent / "fixtures" / "releases.jsonl"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "releases.jsonl"
 
 
 @pytest.fixture(scope="module")
