@@ -163,7 +163,7 @@ async def url_refusal(url: str, allow_private: bool) -> str | None:
     except (socket.gaierror, UnicodeError):
         return f"the host {parts.hostname!r} could not be resolved"
     for info in infos:
-        if (address := _non_public(info[4][0])) is not None:
+        if (address := _non_public(str(info[4][0]))) is not None:
             return _private_refusal(parts.hostname, address)
     return None
 
@@ -203,7 +203,7 @@ class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
                                                                  type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError) as exc:
             raise httpcore.ConnectError(f"{host} could not be resolved ({exc})") from None
-        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         for address in addresses:
             if (bad := _non_public(address)) is not None:
                 raise PrivateAddressRefused(_private_refusal(host, bad))

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import calendar
-import hashlib
 import io
 import re
 import xml.sax
 from datetime import UTC, datetime, tzinfo
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import charset_normalizer
 import feedparser
 
 from bot.models import FeedSpec, Item
 from bot.sources.dates import find_local_date, offset_minutes, parse_date
+from bot.sources.ids import feed_entry_id
 from bot.sources.text import (
     clean_text,
     content_hash,
@@ -27,22 +26,6 @@ from bot.sources.text import (
 
 class NotAFeed(Exception):
     """The bytes are not an RSS or Atom feed."""
-
-
-_TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|yclid|mc_\w+|_ga|ref)$", re.IGNORECASE)
-
-
-def normalise_url(url: str) -> str:
-    """One spelling per page: lower-case host, https, no fragment, no tracking parameters,
-    no trailing slash or agency-style trailing '_'."""
-    parts = urlsplit(url.strip())
-    if not parts.netloc:
-        return url.strip()
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)))
-    path = re.sub(r"/+", "/", parts.path or "/")
-    path = re.sub(r"_?/?$", "", path) or "/"
-    scheme = "https" if parts.scheme in ("http", "https") else parts.scheme
-    return urlunsplit((scheme, parts.netloc.lower().removeprefix("www."), path, query, ""))
 
 
 _HAS_ZONE = re.compile(
@@ -159,14 +142,7 @@ def _entry_to_item(
         published, estimated = fetched_at, True
     body = clean_text(body)
 
-    guid = (entry.get("id") or "").strip()
-    if guid:
-        item_id = guid
-    elif link:
-        item_id = normalise_url(link)
-    else:
-        digest = hashlib.sha1(f"{title}|{published.isoformat()}".encode()).hexdigest()[:16]
-        item_id = f"{spec.id}:{digest}"
+    item_id = feed_entry_id((entry.get("id") or "").strip(), link, spec.id, title, published)
     language = (
         spec.language
         or (entry.get("language") or "").split("-")[0].lower()

@@ -16,18 +16,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import FetchSettings
-from bot.models import FeedSpec, FeedState, Item
+from bot.models import FeedSpec, FeedState, Item, PendingLink
 from bot.sources import poll_source
+from bot.sources.boilerplate import is_sign_off
 from bot.sources.dates import find_local_date, parse_date
 from bot.sources.fetch import Fetcher, FetchError
-from bot.sources.html import (
-    MAX_ARTICLE_FAILURES,
-    WINDOW_PREFIX,
-    date_line,
-    is_sign_off,
-    numeric_id,
-    poll_html,
-)
+from bot.sources.html import MAX_ARTICLE_FAILURES, poll_html
+from bot.sources.ids import numeric_id
+from bot.sources.page_dates import date_line
 from bot.sources.text import content_hash
 from tests.fakes.site_server import Fault, Page, SiteServer
 
@@ -235,8 +231,8 @@ async def test_404_and_timeout_are_retried_later_without_blocking_the_others(
     first = await poll(spec, state, fetcher, known)
     assert time.monotonic() - started < 2.5  # one hanging article costs one short timeout
     assert [numeric_id(i.url) for i in first] == [4426]
-    assert sorted(state.pending_links) == sorted(
-        f"{server.url(section)}/{n}\t1" for n in ("4501", "4502", "4503"))
+    assert sorted(state.pending_links, key=lambda link: link.url) == [
+        PendingLink(f"{server.url(section)}/{n}", failures=1) for n in ("4501", "4502", "4503")]
 
     for path in ("4501", "4502", "4503"):
         server.set_fault(f"{section}/{path}", None)
@@ -301,7 +297,7 @@ async def test_article_redirected_to_the_home_page_is_not_news(
     state = FeedState(feed_id="customs-en")
     items = await poll(spec_for(server), state, fetcher)
     assert [numeric_id(i.url) for i in items] == [4426, 4501, 4502]
-    assert state.pending_links == [server.url("/en/faydali/xeberler/4503") + "\t1"]
+    assert state.pending_links == [PendingLink(server.url("/en/faydali/xeberler/4503"), 1)]
 
 
 # ---- many links ------------------------------------------------------------------------
@@ -451,7 +447,8 @@ async def test_boilerplate_is_learnt_across_pages(server: SiteServer, fetcher: F
         assert item.published == datetime(2024, 5, 12, 11, 0, tzinfo=UTC)
     assert SHARED in later[0].body  # in 2 of 5: a shared paragraph, not boilerplate
     assert FOLLOW in state.boilerplate
-    assert sum(e.startswith(WINDOW_PREFIX) for e in state.boilerplate) == 5
+    assert SHARED not in state.boilerplate
+    assert len(state.line_windows) == 5  # one per article fetched so far
 
 
 async def test_article_without_any_date_is_estimated(server: SiteServer, fetcher: Fetcher) -> None:
