@@ -9,8 +9,7 @@ from urllib.parse import urlsplit
 
 from bot.config import check_feed_id
 from bot.models import Chat, Command, FeedSpec, FeedState, Reply, Span
-from handlers.deps import Deps
-from handlers.subscriptions import (
+from handlers.common import (
     advance_floor,
     clean,
     resolve_topics,
@@ -21,6 +20,7 @@ from handlers.subscriptions import (
     typed,
     unknown_topic,
 )
+from handlers.deps import Deps
 
 NOT_ADMIN = "This command is for the bot's administrators."
 _TELEGRAM_CHANNEL = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{5,})$")

@@ -1,40 +1,45 @@
-"""What every handler may use, built once in bot/app.py."""
+"""What every handler may use, built once in bot/app.py (tests build it around fakes)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
 
 from bot.config import Settings
-from bot.models import FeedSpec, FeedState, utcnow
+from bot.models import utcnow
+from handlers.ports import FeedControl, SearchPort, StorePort, TopicsPort
 
-if TYPE_CHECKING:
-    from bot.classify import Classifier
-    from bot.search import SearchIndex
-    from bot.store import Store
+__all__ = ["ChatView", "Deps", "FeedControl"]
 
 
-class FeedControl(Protocol):
-    """The poller, as the admin handlers see it."""
+@dataclass
+class ChatView:
+    """What a chat was shown last, kept in memory (gone after a restart).
 
-    def feed_specs(self) -> list[FeedSpec]: ...
-    def health(self) -> dict[str, FeedState]: ...
-    async def add_feed(self, spec: FeedSpec) -> None: ...
-    async def remove_feed(self, feed_id: str) -> bool: ...
+    `ids` are the releases of the last list, numbered from `first_number` (a later page starts
+    at 6, 11 ...), for /why <n>. `queries` are the chat's last searches, newest last, so that a
+    "More" button, whose action carries a short hash and not the query, pages the right search.
+    """
+
+    ids: list[str] = field(default_factory=list)
+    first_number: int = 1
+    queries: list[str] = field(default_factory=list)
 
 
 @dataclass
 class Deps:
-    store: Store
-    index: SearchIndex
-    classifier: Classifier
+    store: StorePort
+    index: SearchPort
+    classifier: TopicsPort
     settings: Settings
     clock: Callable[[], datetime] = utcnow
     feeds: FeedControl | None = None
     # platform adapters can check things only they know (e.g. "is the bot an admin of @channel")
     channel_check: dict[str, Callable[[str], Awaitable[str | None]]] = field(default_factory=dict)
-    # the last list shown in each chat (item ids), for /why <n> and "More"
-    last_lists: dict[str, list[str]] = field(default_factory=dict)
+    chat_views: dict[str, ChatView] = field(default_factory=dict)  # by chat key
     stats: dict[str, int] = field(default_factory=dict)
+
+    def view(self, chat_key: str) -> ChatView:
+        """The chat's view, created empty on first use."""
+        return self.chat_views.setdefault(chat_key, ChatView())

@@ -1,10 +1,7 @@
 """/latest /search /why: looking back through every stored release.
 
-Per-chat state lives in `deps.last_lists` (in memory, gone after a restart):
-  <chat key>            ids of the releases on the list shown last, for /why <n>
-  <chat key>#first      [number of the first of them] (a later page starts at 6, 11 ...)
-  <chat key>#queries    the chat's last searches, newest last, so a "More" button (whose
-                        action carries a short hash, not the query) pages the right search
+What a chat was shown last (`deps.chat_views`, a `ChatView` per chat) lets /why <n> name a
+release of the last list, and a "More" button page the right search.
 """
 
 from __future__ import annotations
@@ -14,14 +11,8 @@ import re
 
 from bot.models import Button, Card, Command, Item, Reply, Span
 from bot.summary import make_card
-from handlers.deps import Deps
-from handlers.subscriptions import (
-    clean,
-    find_topic,
-    topic_name,
-    typed,
-    unknown_topic,
-)
+from handlers.common import clean, find_topic, topic_name, typed, unknown_topic
+from handlers.deps import ChatView, Deps
 
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
@@ -35,8 +26,8 @@ _NUMBER = re.compile(r"^[+-]?\d+$")
 
 
 def remember_list(deps: Deps, chat_key: str, ids: list[str], first: int) -> None:
-    deps.last_lists[chat_key] = list(ids)
-    deps.last_lists[chat_key + "#first"] = [str(first)]
+    view = deps.view(chat_key)
+    view.ids, view.first_number = list(ids), first
 
 
 def _query_token(query: str) -> str:
@@ -44,15 +35,16 @@ def _query_token(query: str) -> str:
 
 
 def _remember_query(deps: Deps, chat_key: str, query: str) -> str:
-    key = chat_key + "#queries"
-    kept = [q for q in deps.last_lists.get(key, []) if q != query]
+    view = deps.view(chat_key)
+    kept = [q for q in view.queries if q != query]
     kept.append(query)
-    deps.last_lists[key] = kept[-KEPT_QUERIES:]
+    view.queries = kept[-KEPT_QUERIES:]
     return _query_token(query)
 
 
 def _recall_query(deps: Deps, chat_key: str, token: str) -> str | None:
-    for query in reversed(deps.last_lists.get(chat_key + "#queries", [])):
+    view = deps.chat_views.get(chat_key) or ChatView()
+    for query in reversed(view.queries):
         if _query_token(query) == token:
             return query
     return None
@@ -209,9 +201,8 @@ async def search(cmd: Command, deps: Deps) -> Reply:
 
 
 async def why(cmd: Command, deps: Deps) -> Reply:
-    ids = deps.last_lists.get(cmd.chat_key, [])
-    first_raw = deps.last_lists.get(cmd.chat_key + "#first", ["1"])
-    first = int(first_raw[0]) if first_raw and first_raw[0].isdecimal() else 1
+    view = deps.chat_views.get(cmd.chat_key) or ChatView()
+    ids, first = view.ids, view.first_number
     if not ids:
         return Reply.text(f"Nothing to explain yet: use {typed(cmd, 'latest')} or "
                           f"{typed(cmd, 'search <words>')} first, then {typed(cmd, 'why 1')}.")

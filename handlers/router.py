@@ -16,17 +16,19 @@ import difflib
 import logging
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import NamedTuple
 
 from bot.models import Command, Reply
-from handlers import admin, news, subscriptions
+from handlers import admin, digest, keywords, news, subscriptions
+from handlers.commands import CommandSpec, Handler
+from handlers.common import prefix
 from handlers.deps import Deps
+from handlers.help import help_reply
+
+__all__ = ["ALIASES", "COMMANDS", "CommandSpec", "Handler", "dispatch", "parse_command_text",
+           "split_args"]
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[Command, Deps], Awaitable[Reply]]
 
 MAX_ARG_CHARS = 500
 MAX_ARGS = 30
@@ -34,17 +36,14 @@ OWN_LIMITS = {"search"}  # commands that check their text's length themselves, w
 SORRY = "Something went wrong on our side; the error was logged."
 
 
-class CommandSpec(NamedTuple):
-    handler: Handler
-    description: str  # one line, for Telegram's command menu and the help
-    admin_only: bool
-    usage: str
+async def _help(cmd: Command, deps: Deps) -> Reply:
+    return help_reply(cmd, COMMANDS, ALIASES)
 
 
 COMMANDS: dict[str, CommandSpec] = {
     "start": CommandSpec(subscriptions.start, "What this bot does, and how to begin", False,
                          "/start [topic]"),
-    "help": CommandSpec(subscriptions.help_, "The commands; /help search: the search syntax",
+    "help": CommandSpec(_help, "The commands; /help search: the search syntax",
                         False, "/help [search|command]"),
     "topics": CommandSpec(subscriptions.topics, "Every topic, and whether this chat follows it",
                           False, "/topics"),
@@ -52,11 +51,11 @@ COMMANDS: dict[str, CommandSpec] = {
                              False, "/subscribe <topic...>"),
     "unsubscribe": CommandSpec(subscriptions.unsubscribe, "Stop following topics, or all",
                                False, "/unsubscribe <topic...|all>"),
-    "watch": CommandSpec(subscriptions.watch, "Alerts for releases containing a word",
+    "watch": CommandSpec(keywords.watch, "Alerts for releases containing a word",
                          False, "/watch <word>"),
-    "unwatch": CommandSpec(subscriptions.unwatch, "Stop a keyword alert", False,
+    "unwatch": CommandSpec(keywords.unwatch, "Stop a keyword alert", False,
                            "/unwatch <word|all>"),
-    "digest": CommandSpec(subscriptions.digest, "One message a day at HH:MM, or off", False,
+    "digest": CommandSpec(digest.digest, "One message a day at HH:MM, or off", False,
                           "/digest off|HH:MM"),
     "settings": CommandSpec(subscriptions.settings, "This chat's topics, keywords and mode",
                             False, "/settings"),
@@ -144,7 +143,7 @@ def _unknown(cmd: Command) -> Reply:
     close = difflib.get_close_matches(cmd.name, visible + list(ALIASES), n=1, cutoff=cutoff)
     if not close and cmd.chat_kind == "group":
         return Reply(silent=True)
-    pre = subscriptions.prefix(cmd)
+    pre = prefix(cmd)
     reply = Reply()
     guess = f" Did you mean {pre}{ALIASES.get(close[0], close[0])}?" if close else ""
     reply.add(f"I don't know the command {pre}{_shown(cmd.name)}.{guess}")

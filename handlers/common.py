@@ -1,0 +1,162 @@
+"""Helpers the handlers share: how a command is typed, echoing user input, finding topics,
+loading or creating a chat's record, who may change a chat, and where a chat's delivery floor
+goes when it starts following something new."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from dataclasses import replace
+
+from bot.models import Chat, Command, Reply, Subscription, Topic
+from handlers.deps import Deps
+
+
+def prefix(cmd: Command) -> str:
+    """How a command is typed on the caller's platform: `/latest` or `/news latest`."""
+    return "/news " if cmd.platform == "slack" else "/"
+
+
+def typed(cmd: Command, text: str) -> str:
+    return prefix(cmd) + text
+
+
+def clean(text: str, limit: int = 40) -> str:
+    """User input fit to echo back: no control or format characters, at most `limit` chars."""
+    out = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    out = " ".join(out.split())
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+def topic_name(deps: Deps, topic_id: str) -> str:
+    topic = deps.classifier.topic(topic_id)
+    return topic.name if topic else topic_id
+
+
+def topic_names(deps: Deps, ids: set[str] | list[str]) -> str:
+    order = {t.id: n for n, t in enumerate(deps.classifier.topics)}
+    ordered = sorted(ids, key=lambda t: (order.get(t, len(order)), t))
+    return ", ".join(topic_name(deps, t) for t in ordered)
+
+
+def find_topic(deps: Deps, word: str) -> Topic | None:
+    """A topic by its id or its name, whatever the case."""
+    key = word.strip().casefold()
+    if not key:
+        return None
+    for topic in deps.classifier.topics:
+        if topic.id.casefold() == key or topic.name.casefold() == key:
+            return topic
+    return None
+
+
+def unknown_topic(deps: Deps, word: str) -> str:
+    ids = [t.id for t in deps.classifier.topics]
+    shown = clean(word)
+    close = difflib.get_close_matches(word.strip().casefold(), ids, n=1, cutoff=0.6)
+    if not close:  # a topic's name, misspelt: "Demning"
+        names = {t.name.casefold(): t.id for t in deps.classifier.topics}
+        by_name = difflib.get_close_matches(word.strip().casefold(), list(names), n=1,
+                                            cutoff=0.6)
+        close = [names[by_name[0]]] if by_name else []
+    hint = f"; did you mean '{close[0]}'?" if close else "."
+    return f"Unknown topic '{shown}'{hint} Topics: {', '.join(ids)}"
+
+
+def topic_words(args: list[str]) -> list[str]:
+    """Arguments as topic words: "demining, wco" and "demining wco" alike."""
+    out: list[str] = []
+    for arg in args:
+        out.extend(part for part in arg.replace(",", " ").split() if part)
+    return out
+
+
+def resolve_topics(deps: Deps, words: list[str]) -> tuple[list[str], list[str]]:
+    """(topic ids, in order and deduplicated; the words that are no topic)."""
+    found: list[str] = []
+    unknown: list[str] = []
+    for word in words:
+        topic = find_topic(deps, word)
+        if topic is None:
+            unknown.append(word)
+        elif topic.id not in found:
+            found.append(topic.id)
+    return found, unknown
+
+
+def new_chat(cmd: Command, deps: Deps) -> Chat:
+    """A chat's first record: it gets nothing stored before now."""
+    return Chat(platform=cmd.platform, chat_id=cmd.chat_id, kind=cmd.chat_kind,
+                title=cmd.chat_title, language=cmd.language or "en",
+                created_at=deps.clock(), since_seq=deps.store.max_seq)
+
+
+def load_chat(cmd: Command, deps: Deps) -> Chat:
+    """The chat's record, or a new unsaved one."""
+    chat = deps.store.get_chat(cmd.chat_key)
+    if chat is None:
+        return new_chat(cmd, deps)
+    if cmd.chat_title and chat.title != cmd.chat_title:
+        chat.title = cmd.chat_title
+    return chat
+
+
+def can_change(cmd: Command) -> bool:
+    return cmd.chat_kind == "private" or cmd.is_chat_admin or cmd.is_bot_admin
+
+
+def refusal(cmd: Command) -> Reply:
+    if cmd.chat_kind == "channel":
+        text = ("Only the bot's administrators can change this channel's subscriptions. "
+                f"For alerts of your own, send {typed(cmd, 'subscribe')} to me privately.")
+    else:
+        text = ("Only this group's administrators can change its subscriptions. "
+                "For alerts of your own, message me privately.")
+    return Reply.text(text)
+
+
+def announce(cmd: Command, reply: Reply) -> Reply:
+    """A changed group or channel subscription is said where everyone sees it."""
+    if cmd.chat_kind != "private":
+        reply.announce = True
+        reply.ephemeral = False
+    return reply
+
+
+def advance_floor(chat: Chat, before: Subscription, deps: Deps) -> None:
+    """After topics or keywords were added: nothing stored before now may be pushed for them.
+
+    Each added topic or word gets its own floor (`Subscription.added_at`), so the releases of
+    what the chat already followed that are stored but not yet sent (a digest chat holds a
+    whole day of them) still go out.
+    """
+    sub, newest = chat.subscription, deps.store.max_seq
+    terms = {f"topic:{t}" for t in sub.topics - before.topics}
+    terms |= {f"word:{w}" for w in sub.keywords - before.keywords}
+    for term in terms:
+        sub.added_at[term] = newest
+    following = {f"topic:{t}" for t in sub.topics} | {f"word:{w}" for w in sub.keywords}
+    for term in set(sub.added_at) - following:
+        del sub.added_at[term]  # dropped: a later re-add gets a new floor
+    for term in following:
+        if sub.added_at.get(term, newest + 1) <= chat.since_seq:
+            del sub.added_at[term]  # the chat's own floor is higher: no need to keep it
+
+
+def reactivate(chat: Chat, deps: Deps) -> bool:
+    """A paused chat (the bot was blocked or removed) that asks for alerts gets them again,
+    from now on. True if it was paused."""
+    if chat.active:
+        return False
+    chat.active = True
+    chat.deactivated_reason = None
+    chat.since_seq = max(chat.since_seq, deps.store.max_seq)
+    return True
+
+
+WELCOME_BACK = "Alerts to this chat are on again; they resume with releases published from now."
+
+
+def snapshot(sub: Subscription) -> Subscription:
+    return replace(sub, topics=set(sub.topics), keywords=set(sub.keywords),
+                   added_at=dict(sub.added_at))

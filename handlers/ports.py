@@ -1,0 +1,99 @@
+"""What the handlers need of the rest of the bot, and nothing more.
+
+Each port is a `typing.Protocol` holding only the methods the handlers call, so the real
+`bot.store.Store`, `bot.search.SearchIndex` and `bot.classify.Classifier` fit without knowing
+about it, and so does a test fake (tests/fakes/memory_store.py) without inheriting anything.
+The check at the bottom makes mypy prove that the real classes still fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from bot.models import Chat, FeedSpec, FeedState, Item, Span, Topic
+
+
+class StorePort(Protocol):
+    """The store: chats and their settings, stored releases, admin-added feeds."""
+
+    @property
+    def max_seq(self) -> int:
+        """The sequence number of the newest stored release (0 when there is none)."""
+        ...
+
+    # chats
+    def get_chat(self, key: str) -> Chat | None: ...
+    def save_chat(self, chat: Chat) -> None: ...
+    def chats(self, platform: str | None = None) -> list[Chat]: ...
+
+    # releases
+    def get_item(self, item_id: str) -> Item | None: ...
+    def count_items(self) -> int: ...
+    def latest(self, limit: int = 5, offset: int = 0, topic: str | None = None) -> list[Item]:
+        """Newest first by publication date."""
+        ...
+
+    # feeds, when no poller runs (e.g. `newsbot demo`)
+    def admin_feeds(self) -> list[FeedSpec]: ...
+    def add_admin_feed(self, spec: FeedSpec) -> None: ...
+    def remove_admin_feed(self, feed_id: str) -> bool: ...
+    def feed_states(self) -> dict[str, FeedState]: ...
+
+
+class SearchHit(Protocol):
+    @property
+    def item_id(self) -> str: ...
+    @property
+    def snippet(self) -> list[Span]: ...
+
+
+class SearchQuery(Protocol):
+    @property
+    def warnings(self) -> list[str]: ...
+
+
+class SearchOutcome(Protocol):
+    @property
+    def hits(self) -> Sequence[SearchHit]: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def query(self) -> SearchQuery: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+class SearchPort(Protocol):
+    """The search index: its size (0 while it is being built) and ranked, paged results."""
+
+    def __len__(self) -> int: ...
+    def search(self, query: str, limit: int = 5, offset: int = 0) -> SearchOutcome: ...
+
+
+class TopicsPort(Protocol):
+    """The classifier, as the handlers see it: the topics, in their display order."""
+
+    @property
+    def topics(self) -> Sequence[Topic]: ...
+    def topic(self, topic_id: str) -> Topic | None: ...
+
+
+class FeedControl(Protocol):
+    """The poller, as the admin handlers see it."""
+
+    def feed_specs(self) -> list[FeedSpec]: ...
+    def health(self) -> dict[str, FeedState]: ...
+    async def add_feed(self, spec: FeedSpec) -> None: ...
+    async def remove_feed(self, feed_id: str) -> bool: ...
+
+
+if TYPE_CHECKING:  # mypy proves that the real parts fit the ports; nothing runs here
+    from bot.classify import Classifier
+    from bot.search import SearchIndex
+    from bot.store import Store
+
+    def _real_parts_fit(store: Store, index: SearchIndex, classifier: Classifier) -> None:
+        _store: StorePort = store
+        _index: SearchPort = index
+        _topics: TopicsPort = classifier
