@@ -88,7 +88,8 @@ class Poller:
             self._feeds.setdefault(spec.id, spec)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self.polls = 0
+        self.polls = 0  # polls begun
+        self.polls_done = 0  # polls finished, failed ones included: tests wait on it
         self.failures = 0
         self.first_poll_done = asyncio.Event()
 
@@ -122,7 +123,10 @@ class Poller:
     async def poll_feed(self, spec: FeedSpec) -> PollReport:
         lock = self._locks.setdefault(spec.id, asyncio.Lock())
         async with lock:
-            return await self._poll(spec)
+            try:
+                return await self._poll(spec)
+            finally:
+                self.polls_done += 1
 
     async def _poll(self, spec: FeedSpec) -> PollReport:
         state = self.store.feed_state(spec.id)
