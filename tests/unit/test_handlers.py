@@ -1,8 +1,9 @@
-"""Chat command handlers over a real store, classifier and search index."""
+"""Chat command handlers over an in-memory store and the real (pure, in-memory) classifier
+and search index."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from bot.store import Store
 from handlers import router
 from handlers.deps import Deps
 from handlers.router import COMMANDS, dispatch, parse_command_text, split_args
+from tests.fakes.memory_store import MemoryStore
 from tests.helpers import fixture_releases
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -33,9 +35,9 @@ def load_releases() -> list[Item]:
 
 @dataclass
 class FakeFeeds:
-    """The poller as the admin handlers see it (handlers.deps.FeedControl)."""
+    """The poller as the admin handlers see it (handlers.ports.FeedControl)."""
 
-    store: Store
+    store: MemoryStore
     specs: dict[str, FeedSpec] = field(default_factory=dict)
     states: dict[str, FeedState] = field(default_factory=dict)
 
@@ -70,15 +72,8 @@ def classified() -> list[Item]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "data", backups=0) as s:
-        yield s
-
-
-@pytest.fixture
-def deps(store: Store, classified: list[Item]) -> Deps:
-    from copy import deepcopy
-
+def deps(classified: list[Item]) -> Deps:
+    store = MemoryStore()
     store.ingest(deepcopy(classified), notify=False, now=NOW)
     index = SearchIndex(get_item=store.get_item)
     index.add_many(store.iter_items())
@@ -86,6 +81,12 @@ def deps(store: Store, classified: list[Item]) -> Deps:
                                                         url="https://customs.example/rss")})
     return Deps(store=store, index=index, classifier=Classifier(), settings=Settings(),
                 clock=lambda: NOW, feeds=feeds)
+
+
+def memory(deps: Deps) -> MemoryStore:
+    """The fake behind `deps.store`, for the calls that set a scene (not on the port)."""
+    assert isinstance(deps.store, MemoryStore)
+    return deps.store
 
 
 def command(text: str, **kw: Any) -> Command:
@@ -112,12 +113,43 @@ def text_of(reply: Reply) -> str:
     return reply.plain()
 
 
-def new_release(store: Store, n: int, title: str, topics: list[str], body: str = "") -> Item:
+def new_release(store: MemoryStore, n: int, title: str, topics: list[str], body: str = "") -> Item:
     item = Item(id=f"new-{n}", feed_id="customs", url=f"https://customs.example/new/{n}",
                 title=title, body=body or title + ".", published=NOW + timedelta(minutes=n),
                 topics=topics, content_hash=f"n{n}")
     store.ingest([item], now=NOW)
     return item
+
+
+# ---- the fake store ------------------------------------------------------------------------------
+
+
+def test_memory_store_answers_as_the_real_store(tmp_path: Path, classified: list[Item]) -> None:
+    """What the handlers ask of a store, asked of the fake and of the real one alike."""
+    fake = MemoryStore()
+    with Store(tmp_path / "data", backups=0) as real:
+        answers = []
+        for store in (fake, real):
+            store.ingest(deepcopy(classified), notify=False, now=NOW)
+            new_release(store, 1, "Demining news", ["demining"])  # type: ignore[arg-type]
+            chat = Chat("telegram", "100", subscription=Subscription(topics={"wco"}))
+            store.save_chat(chat)
+            chat.subscription.topics.add("demining")  # not saved: the store must not see it
+            store.add_admin_feed(FeedSpec(id="extra", url="https://e.example/rss"))
+            store.add_admin_feed(FeedSpec(id="gone", url="https://g.example/rss"))
+            store.save_feed_state(FeedState(feed_id="gone", consecutive_failures=2))
+            removed = (store.remove_admin_feed("gone"), store.remove_admin_feed("nope"))
+            latest = [[i.id for i in store.latest(limit=n, offset=o, topic=t)]
+                      for n, o, t in ((5, 0, None), (7, 3, None), (3, 0, "demining"),
+                                      (20, 2, "wco"), (5, 500, None))]
+            answers.append((
+                store.max_seq, store.count_items(), latest, removed,
+                [(f.id, f.origin) for f in store.admin_feeds()], store.feed_states(),
+                store.get_item("new-1"), store.get_item("nope"), store.get_chat("telegram:100"),
+                store.get_chat("telegram:101"), store.chats("telegram"), store.chats("slack"),
+                [i.id for i in store.iter_items()]))
+    assert answers[0] == answers[1]
+    assert answers[0][8].subscription.topics == {"wco"}  # type: ignore[union-attr]
 
 
 # ---- parsing ---------------------------------------------------------------------------------
@@ -229,7 +261,7 @@ async def test_start_reactivates_with_old_settings(deps: Deps) -> None:
     assert chat is not None
     chat.active, chat.deactivated_reason = False, "Forbidden: bot was blocked by the user"
     deps.store.save_chat(chat)
-    new_release(deps.store, 1, "WCO meeting while blocked", ["wco"])
+    new_release(memory(deps), 1, "WCO meeting while blocked", ["wco"])
     reply = await run(deps, "/start")
     assert "Welcome back" in text_of(reply)
     chat = deps.store.get_chat("telegram:100")
@@ -341,13 +373,13 @@ async def test_unsubscribe(deps: Deps) -> None:
 
 
 async def test_subscribing_later_never_pushes_older_releases(deps: Deps) -> None:
-    old = new_release(deps.store, 1, "Old demining news", ["demining"])
+    old = new_release(memory(deps), 1, "Old demining news", ["demining"])
     await run(deps, "/subscribe wco")
     chat = deps.store.get_chat("telegram:100")
     assert chat is not None and chat.since_seq >= old.seq
     # a WCO release waits for delivery; the chat then adds demining and watches a word
-    pending = new_release(deps.store, 2, "WCO news on Georgia", ["wco"])
-    demining = new_release(deps.store, 3, "Demining in Georgia before the subscription",
+    pending = new_release(memory(deps), 2, "WCO news on Georgia", ["wco"])
+    demining = new_release(memory(deps), 3, "Demining in Georgia before the subscription",
                            ["demining"])
     await run(deps, "/subscribe demining")
     await run(deps, "/watch georgia")
@@ -355,8 +387,8 @@ async def test_subscribing_later_never_pushes_older_releases(deps: Deps) -> None
     assert chat is not None
     assert matches(chat, pending)  # what it already followed still goes out
     assert not matches(chat, demining)  # stored before demining or the word were added
-    later = new_release(deps.store, 4, "Demining news", ["demining"])
-    word = new_release(deps.store, 5, "Talks with Georgia", ["bilateral"])
+    later = new_release(memory(deps), 4, "Demining news", ["demining"])
+    word = new_release(memory(deps), 5, "Talks with Georgia", ["bilateral"])
     chat = deps.store.get_chat("telegram:100")
     assert chat is not None and matches(chat, later) and matches(chat, word)
     # dropped and added again: a new floor
@@ -433,12 +465,11 @@ async def test_latest_pages_and_topics(deps: Deps) -> None:
     assert "not valid" in text_of(await run(deps, "/latest --page x"))
 
 
-async def test_latest_on_an_empty_store(tmp_path: Path) -> None:
-    with Store(tmp_path / "empty", backups=0) as store:
-        deps = Deps(store=store, index=SearchIndex(), classifier=Classifier(),
-                    settings=Settings())
-        assert "No releases are stored yet" in text_of(await run(deps, "/latest"))
-        assert "No release matches" in text_of(await run(deps, "/search customs"))
+async def test_latest_on_an_empty_store() -> None:
+    deps = Deps(store=MemoryStore(), index=SearchIndex(), classifier=Classifier(),
+                settings=Settings())
+    assert "No releases are stored yet" in text_of(await run(deps, "/latest"))
+    assert "No release matches" in text_of(await run(deps, "/search customs"))
 
 
 async def test_search_results_and_paging(deps: Deps) -> None:
@@ -514,7 +545,7 @@ async def test_feeds_without_a_poller_reads_the_store(deps: Deps) -> None:
     deps.feeds = None
     deps.settings.feeds = [FeedSpec(id="cfg", url="https://c.example/rss")]
     deps.store.add_admin_feed(FeedSpec(id="extra", url="https://e.example/rss"))
-    deps.store.save_feed_state(FeedState(feed_id="cfg", consecutive_failures=2,
+    memory(deps).save_feed_state(FeedState(feed_id="cfg", consecutive_failures=2,
                                          last_error="timeout"))
     text = text_of(await run(deps, "/feeds", **admin_kw()))
     assert "cfg" in text and "extra" in text and "timeout" in text
@@ -632,7 +663,7 @@ async def test_subscribing_in_a_paused_chat_resumes_it(deps: Deps) -> None:
     chat.active, chat.deactivated_reason = False, "blocked"
     deps.store.save_chat(chat)
     assert "Status: paused (blocked)" in text_of(await run(deps, "/settings"))
-    new_release(deps.store, 1, "Demining while paused", ["demining"])
+    new_release(memory(deps), 1, "Demining while paused", ["demining"])
     reply = await run(deps, "/subscribe demining")
     assert "on again" in text_of(reply)
     chat = deps.store.get_chat("telegram:100")

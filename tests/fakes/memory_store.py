@@ -1,0 +1,107 @@
+"""An in-memory store for handler tests: what `handlers.ports.StorePort` asks of the real
+`bot.store.Store`, plus the few calls tests use to set a scene (`ingest`, `iter_items`,
+`save_feed_state`).
+
+It behaves as the real store does where a handler could notice: releases get sequence numbers
+in publication order, `latest` is newest first, and every read hands out a copy, so a handler
+that changes a chat without saving it changes nothing stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from copy import deepcopy
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item
+
+
+@dataclass
+class MemoryStore:
+    max_seq: int = 0
+    items: dict[str, Item] = field(default_factory=dict)
+    chats_by_key: dict[str, Chat] = field(default_factory=dict)
+    added_feeds: dict[str, FeedSpec] = field(default_factory=dict)
+    states: dict[str, FeedState] = field(default_factory=dict)
+
+    # -- releases -----------------------------------------------------------------------------
+
+    def ingest(
+        self, items: Iterable[Item], *, notify: bool = True, now: datetime | None = None
+    ) -> IngestResult:
+        """New releases get the next sequence numbers, oldest first (the given items are
+        updated in place, as the real store does); a known id with new content replaces the
+        stored one and keeps its number."""
+        now = now or datetime.now(UTC)
+        result = IngestResult()
+        fresh: dict[str, Item] = {}
+        for item in items:
+            known = self.items.get(item.id)
+            if known is None and item.id not in fresh:
+                fresh[item.id] = item
+            elif known is not None and known.content_hash != item.content_hash:
+                item.seq, item.notify, item.first_seen = known.seq, known.notify, known.first_seen
+                item.updated_at = now
+                self.items[item.id] = deepcopy(item)
+                result.updated.append(item)
+            else:
+                result.seen += 1
+        for item in sorted(fresh.values(), key=lambda i: (i.published, i.id)):
+            self.max_seq += 1
+            item.seq, item.notify, item.first_seen = self.max_seq, notify and item.notify, now
+            self.items[item.id] = deepcopy(item)
+            result.new.append(item)
+        return result
+
+    def _by_date(self) -> list[Item]:
+        return sorted(self.items.values(), key=lambda i: (i.published, i.seq, i.id))
+
+    def get_item(self, item_id: str) -> Item | None:
+        item = self.items.get(item_id)
+        return deepcopy(item) if item is not None else None
+
+    def count_items(self) -> int:
+        return len(self.items)
+
+    def iter_items(self) -> Iterator[Item]:
+        """Every release, oldest first."""
+        for item in self._by_date():
+            yield deepcopy(item)
+
+    def latest(self, limit: int = 5, offset: int = 0, topic: str | None = None) -> list[Item]:
+        """Newest first by publication date."""
+        newest = [i for i in reversed(self._by_date()) if topic is None or topic in i.topics]
+        return [deepcopy(i) for i in newest[offset : offset + limit]]
+
+    # -- chats --------------------------------------------------------------------------------
+
+    def get_chat(self, key: str) -> Chat | None:
+        chat = self.chats_by_key.get(key)
+        return deepcopy(chat) if chat is not None else None
+
+    def save_chat(self, chat: Chat) -> None:
+        self.chats_by_key[chat.key] = deepcopy(chat)
+
+    def chats(self, platform: str | None = None) -> list[Chat]:
+        return [deepcopy(c) for c in self.chats_by_key.values()
+                if platform is None or c.platform == platform]
+
+    # -- feeds --------------------------------------------------------------------------------
+
+    def admin_feeds(self) -> list[FeedSpec]:
+        return [replace(spec) for spec in self.added_feeds.values()]
+
+    def add_admin_feed(self, spec: FeedSpec) -> None:
+        spec.origin = "admin"
+        self.added_feeds[spec.id] = replace(spec)
+
+    def remove_admin_feed(self, feed_id: str) -> bool:
+        self.states.pop(feed_id, None)
+        return self.added_feeds.pop(feed_id, None) is not None
+
+    def feed_states(self) -> dict[str, FeedState]:
+        return {fid: replace(state) for fid, state in self.states.items()}
+
+    def save_feed_state(self, state: FeedState) -> None:
+        self.states[state.feed_id] = replace(state)
