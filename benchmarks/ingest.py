@@ -11,7 +11,7 @@ own: fetch with httpx, parse, classify, store, index) polls an RSS feed served b
   end to end, including the HTTP fetch and the search index update; the index passed to the
   poller starts empty, indexing one release costs the same whatever its size);
 - `ingest_write_bytes_per_item`: bytes written to the data directory per new release, counted
-  by the store's own atomic writers (`AtomicJSONStorage.bytes_written` of the state files
+  by the store's own atomic writers (`Store.state_bytes_written()`: the state files
   meta/feeds/chats/cursors, `Store.release_bytes_written()` for the month files and their
   catalogues) plus the cursor journal.
 The contract keys are the 100k run's; `_10k` and `_100k` are both given.
@@ -54,10 +54,8 @@ FLOORS: dict[str, float] = {}
 
 
 def _written(store: Store) -> int:
-    dbs = [store.meta, store.feeds_db, store.chats_db, store.cursors_db]
     journal = store.path / "cursors.log"
-    return (sum(db.storage.bytes_written for db in dbs)  # type: ignore[attr-defined]
-            + store.release_bytes_written()
+    return (store.state_bytes_written() + store.release_bytes_written()
             + (journal.stat().st_size if journal.exists() else 0))
 
 

@@ -1,0 +1,277 @@
+"""The archive of releases: one TinyDB file per month of publication, `releases/YYYY-MM.json`.
+
+Why per month: the cost of storing a new release must follow what changed, not the whole history.
+Start-up reads only the month catalogues (about a tenth of the bytes, see catalogue.py); a month
+file is parsed when a release's text is needed, and the few most recently used stay parsed.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+
+from bot.models import IngestResult, Item
+from bot.store.catalogue import Entry, catalogue_row, read_catalogue, write_catalogue
+from bot.store.codec import doc_to_dt, doc_to_item, item_to_doc
+from bot.store.files import DataDir, storage_of
+
+LOADED_MONTHS = 6  # month files kept parsed (the recent ones, mostly: /latest, delivery)
+
+Docs = dict[str, dict[str, Any]]  # a month file's documents by TinyDB doc id
+Writes = list[tuple[int | None, dict[str, Any]]]  # (doc id or None for a new one, document)
+
+
+def _month(published: str) -> str:
+    return published[:7]  # "2024-05" from an ISO UTC timestamp
+
+
+class Archive:
+    def __init__(self, data: DataDir, read_only: bool) -> None:
+        self._data = data
+        self.folder = data.root / "releases"
+        self._read_only = read_only
+        self._entries: dict[str, Entry] = {}  # item id -> what is known without the month file
+        self._by_seq: list[str | None] = [None]  # sequence number -> item id
+        self._by_date: list[tuple[str, int, str]] = []  # (published ISO UTC, seq, id), sorted
+        self._months: set[str] = set()
+        self._loaded: OrderedDict[str, TinyDB] = OrderedDict()  # parsed month files, LRU
+        self.bytes_written = 0  # month files and catalogues, by this process
+        self.max_seq = 0
+        self._load_catalogues()
+
+    # -- loading ------------------------------------------------------------------------
+
+    def month_files(self) -> list[Path]:
+        return sorted(self.folder.glob("*.json"))
+
+    def _month_file(self, month: str) -> Path:
+        return self.folder / f"{month}.json"
+
+    def _load_catalogues(self) -> None:
+        interned: dict[Any, Any] = {}
+        for month_file in self.month_files():
+            month = month_file.stem
+            self._months.add(month)
+            rows = read_catalogue(month_file)
+            if rows is None:
+                rows = [catalogue_row(int(k), d) for k, d in self._docs_of(month).items()]
+                if not self._read_only:
+                    self.bytes_written += write_catalogue(month_file, rows)
+            for row in rows:
+                self._add_entry(month, row, interned)
+        self._by_date.sort()
+
+    def _add_entry(
+        self, month: str, row: list[Any], interned: dict[Any, Any], loading: bool = True
+    ) -> None:
+        doc_id, item_id, seq, published, topics, feed_id, chash, updated = row
+        topics = tuple(topics)
+        entry = Entry(month, doc_id, seq, published, interned.setdefault(topics, topics),
+                      interned.setdefault(feed_id, feed_id), chash, updated)
+        known = self._entries.get(item_id)
+        self._entries[item_id] = entry
+        if known is not None:
+            return  # an update: same place, same sequence number
+        if seq >= len(self._by_seq):
+            self._by_seq.extend([None] * (seq + 1 - len(self._by_seq)))
+        self._by_seq[seq] = item_id
+        if loading:
+            self._by_date.append((published, seq, item_id))  # sorted once, when all are read
+        else:
+            insort(self._by_date, (published, seq, item_id))
+        self.max_seq = max(self.max_seq, seq)
+
+    # -- month files ------------------------------------------------------------------------
+
+    def _shard(self, month: str) -> TinyDB:
+        """The parsed month file; the few most recently used stay parsed."""
+        db = self._loaded.get(month)
+        if db is not None:
+            self._loaded.move_to_end(month)
+            return db
+        db = self._data.open_db(self._month_file(month))
+        self._loaded[month] = db
+        while len(self._loaded) > LOADED_MONTHS:
+            self._loaded.popitem(last=False)
+        return db
+
+    def _docs_of(self, month: str) -> Docs:
+        docs: Docs = (storage_of(self._shard(month)).read() or {}).get("_default", {})
+        return docs
+
+    def _doc(self, item_id: str) -> dict[str, Any] | None:
+        entry = self._entries.get(item_id)
+        if entry is None:
+            return None
+        return self._docs_of(entry.month).get(str(entry.doc_id))
+
+    def _items(self, ids: Iterable[str]) -> list[Item]:
+        """The releases `ids`, in that order, each month file parsed at most once."""
+        ids = list(ids)
+        by_month: dict[str, list[str]] = {}
+        for item_id in ids:
+            by_month.setdefault(self._entries[item_id].month, []).append(item_id)
+        found: dict[str, Item] = {}
+        for month, wanted in by_month.items():
+            docs = self._docs_of(month)
+            for item_id in wanted:
+                doc = docs.get(str(self._entries[item_id].doc_id))
+                if doc is not None:
+                    found[item_id] = doc_to_item(doc)
+        return [found[i] for i in ids if i in found]
+
+    def _write_shard(self, month: str, docs: Writes) -> None:
+        db = self._shard(month)
+        storage = storage_of(db)
+        data = storage.read() or {}
+        table = dict(data.get("_default", {}))
+        next_id = max((int(k) for k in table), default=0) + 1
+        placed: list[list[Any]] = []
+        for doc_id, doc in docs:
+            if doc_id is None:
+                doc_id, next_id = next_id, next_id + 1
+            table[str(doc_id)] = doc
+            placed.append(catalogue_row(doc_id, doc))
+        before = storage.bytes_written
+        storage.write({**data, "_default": table})
+        self.bytes_written += storage.bytes_written - before
+        db.clear_cache()
+        self._months.add(month)
+        rows = [catalogue_row(int(k), d) for k, d in table.items()]
+        self.bytes_written += write_catalogue(self._month_file(month), rows)
+        for row in placed:
+            self._add_entry(month, row, {}, loading=False)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._entries
+
+    def get_item(self, item_id: str) -> Item | None:
+        doc = self._doc(item_id)
+        return doc_to_item(doc) if doc else None
+
+    def content_hash(self, item_id: str) -> str | None:
+        entry = self._entries.get(item_id)
+        return entry.content_hash if entry else None
+
+    def count_items(self) -> int:
+        return len(self._entries)
+
+    def count_months(self) -> int:
+        return len(self._months)
+
+    def iter_items(self) -> Iterator[Item]:
+        """Every release, oldest first; one month file parsed at a time, and not kept."""
+        for month in sorted(self._months):
+            db = self._loaded.get(month)
+            if db is None:  # read once, not kept: the LRU stays with the recent months
+                db = self._data.open_db(self._month_file(month))
+            docs = sorted((storage_of(db).read() or {}).get("_default", {}).values(),
+                          key=lambda d: (d["published"], d["seq"], d["id"]))
+            for doc in docs:
+                yield doc_to_item(doc)
+
+    def latest(self, limit: int, offset: int, topic: str | None,
+               feed_id: str | None) -> list[Item]:
+        """Newest first by publication date."""
+        ids: list[str] = []
+        skipped = 0
+        for _, _, item_id in reversed(self._by_date):
+            entry = self._entries[item_id]
+            if topic and topic not in entry.topics:
+                continue
+            if feed_id and entry.feed_id != feed_id:
+                continue
+            if skipped < offset:
+                skipped += 1
+                continue
+            ids.append(item_id)
+            if len(ids) >= limit:
+                break
+        return self._items(ids)
+
+    def items_after(self, seq: int, limit: int) -> list[Item]:
+        """Releases stored after `seq`, in sequence order (what delivery has not looked at)."""
+        ids = [i for i in self._by_seq[max(seq + 1, 1):] if i is not None]
+        return self._items(ids[:limit])
+
+    def items_changed_since(self, seq: int, when: str) -> list[Item]:
+        """Releases stored after `seq` or updated after the ISO time `when`."""
+        ids = [item_id for item_id, e in self._entries.items()
+               if e.seq > seq or (e.updated_at or "") > when]
+        return self._items(ids)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def ingest(self, items: Iterable[Item], notify: bool, now: datetime | None) -> IngestResult:
+        """Store what is new, record what changed, count what was already there.
+
+        New releases get the next sequence numbers in publication order, so delivery (which
+        follows sequence numbers) sends them oldest first. One write per month touched.
+        """
+        now = now or datetime.now(UTC)
+        result = IngestResult()
+        fresh: dict[str, Item] = {}
+        for item in items:
+            known = self._entries.get(item.id)
+            if known is None:
+                if item.id not in fresh:
+                    fresh[item.id] = item
+                else:
+                    result.seen += 1
+            elif known.content_hash != item.content_hash:
+                result.updated.append(item)
+            else:
+                result.seen += 1
+        writes: dict[str, Writes] = {}
+        for item in sorted(fresh.values(), key=lambda i: (i.published, i.id)):
+            self.max_seq += 1
+            item.seq = self.max_seq
+            item.notify = notify and item.notify
+            item.first_seen = now
+            doc = item_to_doc(item)
+            writes.setdefault(_month(doc["published"]), []).append((None, doc))
+            result.new.append(item)
+        for item in result.updated:
+            entry = self._entries[item.id]
+            old = self._doc(item.id) or {}
+            item.seq, item.notify = old["seq"], old["notify"]
+            item.first_seen = doc_to_dt(old.get("first_seen"))
+            item.updated_at = now
+            if not item.topics:
+                item.topics, item.reasons = old.get("topics", []), old.get("reasons", {})
+            # the month of first publication keeps it, even if the date was corrected
+            doc = item_to_doc(item) | {"revision": old.get("revision", 1) + 1}
+            writes.setdefault(entry.month, []).append((entry.doc_id, doc))
+        for month, docs in writes.items():
+            self._write_shard(month, docs)
+        return result
+
+    def set_topics(self, changes: dict[str, tuple[list[str], dict[str, list[str]]]]) -> int:
+        """Apply new topics to stored releases (reclassify); one write per month touched."""
+        by_month: dict[str, list[str]] = {}
+        for item_id in changes:
+            if item_id in self._entries:
+                by_month.setdefault(self._entries[item_id].month, []).append(item_id)
+        written = 0
+        for month, ids in sorted(by_month.items()):
+            docs = self._docs_of(month)
+            writes: Writes = []
+            for item_id in ids:
+                doc_id = self._entries[item_id].doc_id
+                doc = docs.get(str(doc_id))
+                topics, reasons = changes[item_id]
+                if doc is None or (doc.get("topics") == topics and doc.get("reasons") == reasons):
+                    continue
+                writes.append((doc_id, doc | {"topics": topics, "reasons": reasons}))
+            if writes:
+                self._write_shard(month, writes)
+                written += len(writes)
+        return written

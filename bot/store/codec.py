@@ -1,0 +1,84 @@
+"""Models <-> the JSON documents the store writes (one place for every field's format)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from bot.models import Chat, FeedSpec, FeedState, Item, PendingLink, Subscription
+
+_ITEM_TIMES = ("published", "first_seen", "updated_at")
+_FEED_TIMES = ("last_attempt", "last_success", "last_error_at")
+
+
+def dt_to_doc(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def doc_to_dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def item_to_doc(item: Item) -> dict[str, Any]:
+    doc = asdict(item)
+    for key in _ITEM_TIMES:
+        doc[key] = dt_to_doc(doc[key])
+    return doc
+
+
+def doc_to_item(doc: dict[str, Any]) -> Item:
+    data = dict(doc)
+    data.pop("revision", None)  # the store's own bookkeeping
+    for key in _ITEM_TIMES:
+        data[key] = doc_to_dt(data.get(key))
+    return Item(**data)
+
+
+def chat_to_doc(chat: Chat) -> dict[str, Any]:
+    doc = asdict(chat)
+    doc["subscription"]["topics"] = sorted(chat.subscription.topics)
+    doc["subscription"]["keywords"] = sorted(chat.subscription.keywords)
+    doc["created_at"] = dt_to_doc(chat.created_at)
+    doc["key"] = chat.key  # looked up by key; not a field of Chat
+    return doc
+
+
+def doc_to_chat(doc: dict[str, Any]) -> Chat:
+    data = dict(doc)
+    data.pop("key", None)
+    sub = data.pop("subscription", {}) or {}
+    data["created_at"] = doc_to_dt(data.get("created_at"))
+    subscription = Subscription(
+        topics=set(sub.get("topics", [])),
+        keywords=set(sub.get("keywords", [])),
+        mode=sub.get("mode", "instant"),
+        digest_time=sub.get("digest_time", "09:00"),
+        added_at=dict(sub.get("added_at", {})),
+    )
+    return Chat(subscription=subscription, **data)
+
+
+def feed_state_to_doc(state: FeedState) -> dict[str, Any]:
+    doc = asdict(state)  # pending_links: [{"url": ..., "failures": n}, ...]
+    for key in _FEED_TIMES:
+        doc[key] = dt_to_doc(doc[key])
+    return doc
+
+
+def doc_to_feed_state(doc: dict[str, Any]) -> FeedState:
+    data = dict(doc)
+    for key in _FEED_TIMES:
+        data[key] = doc_to_dt(data.get(key))
+    data["pending_links"] = [PendingLink(p["url"], int(p.get("failures", 0)))
+                             for p in data.get("pending_links", [])]
+    data["line_windows"] = [list(hashes) for hashes in data.get("line_windows", [])]
+    return FeedState(**data)
+
+
+def feed_spec_to_doc(spec: FeedSpec) -> dict[str, Any]:
+    return asdict(spec)
+
+
+def doc_to_feed_spec(doc: dict[str, Any]) -> FeedSpec:
+    return FeedSpec(**doc)

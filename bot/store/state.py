@@ -1,0 +1,162 @@
+"""The mutable state files: feeds.json (per-feed validators and health, admin-added feeds),
+chats.json (chats and their subscriptions), cursors.json + cursors.log (delivery progress).
+
+Each is one TinyDB file parsed once and kept in memory (one process owns the directory)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from tinydb import Query, TinyDB
+
+from bot.models import Chat, FeedSpec, FeedState
+from bot.store.codec import (
+    chat_to_doc,
+    doc_to_chat,
+    doc_to_feed_spec,
+    doc_to_feed_state,
+    feed_spec_to_doc,
+    feed_state_to_doc,
+)
+from bot.store.files import atomic_write
+
+
+class Feeds:
+    """feeds.json: table "state" (one FeedState per feed), table "added" (admin-added feeds)."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self.db = db
+
+    def state(self, feed_id: str) -> FeedState:
+        doc = self.db.table("state").get(Query().feed_id == feed_id)
+        return doc_to_feed_state(doc) if isinstance(doc, dict) else FeedState(feed_id=feed_id)
+
+    def states(self) -> dict[str, FeedState]:
+        return {d["feed_id"]: doc_to_feed_state(d) for d in self.db.table("state").all()}
+
+    def save_state(self, state: FeedState) -> None:
+        self.db.table("state").upsert(feed_state_to_doc(state), Query().feed_id == state.feed_id)
+
+    def admin_feeds(self) -> list[FeedSpec]:
+        return [doc_to_feed_spec(doc) for doc in self.db.table("added").all()]
+
+    def add_admin_feed(self, spec: FeedSpec) -> None:
+        spec.origin = "admin"
+        self.db.table("added").upsert(feed_spec_to_doc(spec), Query().id == spec.id)
+
+    def remove_admin_feed(self, feed_id: str) -> bool:
+        removed = self.db.table("added").remove(Query().id == feed_id)
+        self.db.table("state").remove(Query().feed_id == feed_id)
+        return bool(removed)
+
+
+class Chats:
+    """chats.json: table "chats", one document per chat, found by its key "platform:id"."""
+
+    def __init__(self, db: TinyDB) -> None:
+        self.db = db
+        self._ids: dict[str, int] | None = None  # chat key -> doc id, built on first use
+        self.version = 0  # bumped on every change (delivery caches its routing on it)
+
+    def _doc_ids(self) -> dict[str, int]:
+        if self._ids is None:
+            self._ids = {d["key"]: d.doc_id for d in self.db.table("chats").all()}
+        return self._ids
+
+    def get(self, key: str) -> Chat | None:
+        doc_id = self._doc_ids().get(key)
+        doc = self.db.table("chats").get(doc_id=doc_id) if doc_id else None
+        return doc_to_chat(doc) if isinstance(doc, dict) else None
+
+    def count(self) -> int:
+        return len(self.db.table("chats"))
+
+    def all(self, platform: str | None = None) -> list[Chat]:
+        docs = self.db.table("chats").all()
+        return [doc_to_chat(d) for d in docs if platform is None or d["platform"] == platform]
+
+    def save(self, chat: Chat) -> None:
+        table = self.db.table("chats")
+        ids = self._doc_ids()
+        doc_id = ids.get(chat.key)
+        if doc_id is None:
+            ids[chat.key] = table.insert(chat_to_doc(chat))
+        else:
+            table.update(chat_to_doc(chat), doc_ids=[doc_id])
+        self.version += 1
+
+    def save_many(self, chats: Iterable[Chat]) -> None:
+        """Many chats in one write (bulk set-up, benchmarks)."""
+        table = self.db.table("chats")
+        chats = list(chats)
+        table.remove(Query().key.one_of([c.key for c in chats]))
+        table.insert_multiple(chat_to_doc(c) for c in chats)
+        self._ids = None
+        self.version += 1
+
+    def remove(self, key: str) -> None:
+        doc_id = self._doc_ids().get(key)
+        if doc_id is not None:
+            self.db.table("chats").remove(doc_ids=[doc_id])
+            self._doc_ids().pop(key, None)
+
+
+class Cursors:
+    """Per-chat delivery progress: the highest sequence number each chat has confirmed.
+
+    cursors.json holds them as of the last compaction; cursors.log is an append-only journal of
+    "KEY<TAB>SEQ" lines since then (one small append per confirmed delivery instead of a rewrite
+    of every chat's cursor). The journal is replayed and compacted at start and at close."""
+
+    JOURNAL = "cursors.log"
+
+    def __init__(self, db: TinyDB, folder: Path) -> None:
+        self.db = db
+        self._journal_path = folder / self.JOURNAL
+        table = self.db.table("cursors").get(doc_id=1)
+        self._cursors: dict[str, int] = dict(table) if isinstance(table, dict) else {}
+        self._journal: IO[str] | None = None
+
+    def open_journal(self) -> None:
+        """Replay what the last run journalled, compact, and start a new journal."""
+        if self._journal_path.exists():
+            with open(self._journal_path, encoding="utf-8") as handle:
+                for line in handle:
+                    key, _, seq = line.rstrip("\n").rpartition("\t")
+                    if key and seq.isdigit():  # a line cut by a crash is simply ignored
+                        self._cursors[key] = max(self._cursors.get(key, 0), int(seq))
+            self.compact()
+        self._journal = open(self._journal_path, "a", encoding="utf-8")  # noqa: SIM115
+
+    def compact(self) -> None:
+        table = self.db.table("cursors")
+        if table.get(doc_id=1) is None:
+            table.insert(dict(self._cursors))
+        else:
+            table.update(dict(self._cursors), doc_ids=[1])
+        atomic_write(self._journal_path, b"")
+
+    def get(self, key: str) -> int:
+        return self._cursors.get(key, 0)
+
+    def record(self, key: str, seq: int) -> None:
+        """Note that `key` has everything up to `seq`. Durable after `flush()`."""
+        if seq <= self._cursors.get(key, 0):
+            return
+        if self._journal is None:
+            raise RuntimeError("delivery progress recorded in a read-only store")
+        self._cursors[key] = seq
+        self._journal.write(f"{key}\t{seq}\n")
+
+    def flush(self) -> None:
+        if self._journal is not None:
+            self._journal.flush()
+            os.fsync(self._journal.fileno())
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None

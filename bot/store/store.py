@@ -1,0 +1,237 @@
+"""`Store`: the one object the rest of the bot uses for everything it keeps on disk.
+
+Layout of the data directory (why: the cost of a write must follow what changed, not the whole
+history, so hot mutable state and the append-mostly archive live in separate files):
+
+    newsbot.lock            held by the running process; a second one is refused
+    meta.json               schema version (and the migrations applied)
+    feeds.json              per-feed validators and health; admin-added feeds
+    chats.json              chats and their subscriptions
+    cursors.json            per-chat delivery progress (compacted)
+    cursors.log             append-only journal of confirmed deliveries since the compaction
+    releases/YYYY-MM.json   the archive, one TinyDB file per month of publication
+    releases/YYYY-MM.catalogue   derived: what start-up needs of that month (catalogue.py)
+    search-index.pickle     derived: the search index as the last run left it
+    backups/NAME.N          rolling copies of each file as it was at the last good start
+    backups/before-schema-N/   the state files as they were before a schema migration
+
+Every TinyDB file is written atomically (files.py), so a crash or a full disk leaves the
+previous version readable; a damaged file is refused at start, naming its backup.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item
+from bot.store import schema
+from bot.store.archive import Archive
+from bot.store.files import DataDir, StoreError, atomic_write, storage_of
+from bot.store.state import Chats, Cursors, Feeds
+
+INDEX_SNAPSHOT = "search-index.pickle"
+DERIVED_FILES = (INDEX_SNAPSHOT,)  # embed topics: dropped when topics change
+
+
+class Store:
+    STATE_FILES = ("meta.json", "feeds.json", "chats.json", "cursors.json")
+
+    def __init__(self, path: str | Path, backups: int = 3, read_only: bool = False) -> None:
+        """`read_only` opens without the lock (for `newsbot search` beside a running bot):
+        safe because every write is an atomic rename; such a Store must not be written."""
+        self.path = Path(path)
+        self.backups = backups
+        self.read_only = read_only
+        self._data = DataDir(self.path, backups)
+        if read_only:
+            if not (self.path / "meta.json").exists():
+                raise StoreError(f"no newsbot data in {self.path}; run `newsbot ingest` or "
+                                 "`newsbot run` with this config first")
+            self._open()
+            return
+        self._data.create()
+        self._data.lock()
+        try:
+            self._open()
+        except BaseException:
+            self._data.unlock()
+            raise
+
+    def _open(self) -> None:
+        open_db = self._data.open_db
+        self._meta = open_db(self.path / "meta.json")
+        outdated = schema.check(self.path, self._meta, self.read_only)
+        dbs = {name: open_db(self.path / name) for name in self.STATE_FILES[1:]}
+        if outdated is not None:
+            schema.migrate(self._data, outdated, self._meta, dbs,
+                           [self.path / n for n in (*self.STATE_FILES, Cursors.JOURNAL)])
+        self._feeds = Feeds(dbs["feeds.json"])
+        self._chats = Chats(dbs["chats.json"])
+        self._cursors = Cursors(dbs["cursors.json"], self.path)
+        self._archive = Archive(self._data, self.read_only)
+        if self.read_only:
+            return
+        self._cursors.open_journal()
+        self._data.back_up([*(self.path / n for n in self.STATE_FILES),
+                            *self._archive.month_files()])
+
+    def close(self) -> None:
+        if self.read_only:
+            return
+        with contextlib.suppress(Exception):
+            self._cursors.flush()
+            self._cursors.close()
+        with contextlib.suppress(Exception):
+            self._cursors.compact()
+        self._data.unlock()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- the archive ------------------------------------------------------------------------
+
+    @property
+    def max_seq(self) -> int:
+        """The newest sequence number stored."""
+        return self._archive.max_seq
+
+    def has_item(self, item_id: str) -> bool:
+        return self._archive.has_item(item_id)
+
+    def get_item(self, item_id: str) -> Item | None:
+        return self._archive.get_item(item_id)
+
+    def content_hash(self, item_id: str) -> str | None:
+        return self._archive.content_hash(item_id)
+
+    def count_items(self) -> int:
+        return self._archive.count_items()
+
+    def count_months(self) -> int:
+        return self._archive.count_months()
+
+    def iter_items(self) -> Iterator[Item]:
+        """Every release, oldest first; one month file parsed at a time, and not kept."""
+        return self._archive.iter_items()
+
+    def ingest(
+        self, items: Iterable[Item], *, notify: bool = True, now: datetime | None = None
+    ) -> IngestResult:
+        """Store what is new (next sequence numbers, in publication order), record what
+        changed, count what was already there. One write per month touched."""
+        return self._archive.ingest(items, notify, now)
+
+    def set_topics(self, changes: dict[str, tuple[list[str], dict[str, list[str]]]]) -> int:
+        """Apply new topics to stored releases (reclassify); one write per month touched.
+        Derived data that embeds topics (the search index snapshot) is dropped."""
+        for name in DERIVED_FILES:
+            self.drop_blob(name)
+        return self._archive.set_topics(changes)
+
+    def latest(self, limit: int = 5, offset: int = 0, topic: str | None = None,
+               feed_id: str | None = None) -> list[Item]:
+        """Newest first by publication date."""
+        return self._archive.latest(limit, offset, topic, feed_id)
+
+    def items_after(self, seq: int, limit: int = 1000) -> list[Item]:
+        """Releases stored after `seq`, in sequence order (what delivery has not looked at)."""
+        return self._archive.items_after(seq, limit)
+
+    def items_changed_since(self, seq: int, when: str) -> list[Item]:
+        """Releases stored after `seq` or updated after the ISO time `when`."""
+        return self._archive.items_changed_since(seq, when)
+
+    def release_bytes_written(self) -> int:
+        """Bytes written to the archive (month files and their catalogues) by this process."""
+        return self._archive.bytes_written
+
+    def state_bytes_written(self) -> int:
+        """Bytes written to the state files (meta, feeds, chats, cursors.json) by this process;
+        the cursors journal not included."""
+        dbs = (self._meta, self._feeds.db, self._chats.db, self._cursors.db)
+        return sum(storage_of(db).bytes_written for db in dbs)
+
+    # -- derived data (e.g. the search index snapshot): rebuildable, so never backed up --
+
+    def open_blob(self, name: str) -> BinaryIO | None:
+        """The blob as an open file (the caller closes it), or None if there is none."""
+        try:
+            return open(self.path / name, "rb")  # noqa: SIM115
+        except OSError:
+            return None
+
+    def write_blob(self, name: str, data: bytes | Callable[[BinaryIO], object]) -> None:
+        atomic_write(self.path / name, data)
+
+    def drop_blob(self, name: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.path / name).unlink()
+
+    # -- feeds --------------------------------------------------------------------------------
+
+    def feed_state(self, feed_id: str) -> FeedState:
+        return self._feeds.state(feed_id)
+
+    def feed_states(self) -> dict[str, FeedState]:
+        return self._feeds.states()
+
+    def save_feed_state(self, state: FeedState) -> None:
+        self._feeds.save_state(state)
+
+    def admin_feeds(self) -> list[FeedSpec]:
+        return self._feeds.admin_feeds()
+
+    def add_admin_feed(self, spec: FeedSpec) -> None:
+        self._feeds.add_admin_feed(spec)
+
+    def remove_admin_feed(self, feed_id: str) -> bool:
+        return self._feeds.remove_admin_feed(feed_id)
+
+    # -- chats ----------------------------------------------------------------------------------
+
+    @property
+    def chats_version(self) -> int:
+        """Bumped on every change to the chats (delivery caches its routing on it)."""
+        return self._chats.version
+
+    def get_chat(self, key: str) -> Chat | None:
+        return self._chats.get(key)
+
+    def count_chats(self) -> int:
+        return self._chats.count()
+
+    def chats(self, platform: str | None = None) -> list[Chat]:
+        return self._chats.all(platform)
+
+    def save_chat(self, chat: Chat) -> None:
+        self._chats.save(chat)
+
+    def save_chats(self, chats: Iterable[Chat]) -> None:
+        """Many chats in one write (bulk set-up, benchmarks)."""
+        self._chats.save_many(chats)
+
+    def move_chat(self, old_key: str, new_chat: Chat) -> None:
+        """A Telegram group became a supergroup: same settings and progress, new id."""
+        self._chats.remove(old_key)
+        self.save_chat(new_chat)
+        if self._cursors.get(old_key):
+            self.record_delivered(new_chat.key, self._cursors.get(old_key))
+
+    # -- delivery progress ---------------------------------------------------------------------
+
+    def cursor(self, key: str) -> int:
+        return self._cursors.get(key)
+
+    def record_delivered(self, key: str, seq: int) -> None:
+        """Note that `key` has everything up to `seq`. Durable after `flush_cursors()`."""
+        self._cursors.record(key, seq)
+
+    def flush_cursors(self) -> None:
+        self._cursors.flush()
