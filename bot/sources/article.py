@@ -17,7 +17,7 @@ from lxml import etree
 from trafilatura.utils import load_html
 
 from bot.sources.page_dates import pick_date
-from bot.sources.page_lines import line_key, one_line, unescape_twice
+from bot.sources.page_lines import collapse_spaces, line_key, unescape_twice
 from bot.sources.text import clean_text, html_to_text
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·)\s+")
@@ -76,7 +76,7 @@ def _texts(tree: etree._Element, xpath: str) -> list[str]:
     out = []
     for found in tree.xpath(xpath):
         value = found if isinstance(found, str) else found.text_content()
-        value = one_line(str(value))
+        value = collapse_spaces(str(value))
         if value:
             out.append(value)
     return out

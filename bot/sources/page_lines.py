@@ -14,7 +14,7 @@ def unescape_twice(text: str) -> str:
     return html.unescape(text) if _ENTITY.search(text) else text
 
 
-def one_line(text: str) -> str:
+def collapse_spaces(text: str) -> str:
     """The text (already decoded once) on one line, its runs of white space as single spaces."""
     return " ".join(unescape_twice(text).split())
 
