@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +28,7 @@ from bot.poller import Poller
 from bot.sources import Fetcher
 from bot.store import Store, StoreCorrupt
 from handlers.router import dispatch
+from tests.conftest import until, until_sync
 from tests.fakes.feed_server import Entry, Fault, FeedServer
 from tests.fakes.recording_transport import RecordingTransport
 
@@ -94,21 +94,6 @@ def fast_fetch(**kw: float | int) -> FetchSettings:
     for key, value in kw.items():
         setattr(settings, key, value)
     return settings
-
-
-async def until(predicate: Callable[[], object], timeout: float = WAIT, what: str = "") -> None:
-    try:
-        async with asyncio.timeout(timeout):
-            while not predicate():
-                await asyncio.sleep(0.05)
-    except TimeoutError:
-        raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
-
-
-@pytest.fixture
-async def feeds() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as server:
-        yield server
 
 
 # ---- every fault at once, one App -------------------------------------------------------------
@@ -304,14 +289,13 @@ async def test_backoff_spaces_real_requests(tmp_path: Path, feeds: FeedServer) -
     with Store(tmp_path) as store:
         poller = Poller(store, fetcher, Classifier(), None, specs, fetcher.settings, BAKU)
         task = asyncio.create_task(poller.run())
-        try:
-            await asyncio.sleep(3.3)
+        try:  # ok: t=0,1,2,3; bad: t=0, 2, then 4 s later (6); without backoff 0,1,2,3
+            await until(lambda: feeds.requests.get("ok", 0) >= 4,
+                        what="the healthy feed's fourth poll")
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await fetcher.aclose()
-        # ok: t=0,1,2,3; bad: t=0, 2, then 4 s later (6)
-        assert feeds.requests["ok"] >= 3
         assert feeds.requests["bad"] <= 2
         assert store.feed_state("bad").consecutive_failures == feeds.requests["bad"]
 
@@ -529,7 +513,6 @@ def test_twenty_kill_minus_nine_during_a_1000_chat_fan_out(tmp_path: Path) -> No
     lost, and each chat gets at most one repeat per kill."""
     import random
     import signal
-    import time
     from collections import Counter
 
     from tests.crash_worker_scale import setup
@@ -548,10 +531,8 @@ def test_twenty_kill_minus_nine_during_a_1000_chat_fan_out(tmp_path: Path) -> No
             _wait_ready(proc)
             start = log.stat().st_size
             target = start + rng.randint(300, 1500)  # ~35-175 sends into this life
-            deadline = time.monotonic() + 20
-            while log.stat().st_size < target and proc.poll() is None:
-                assert time.monotonic() < deadline, "the worker stopped making progress"
-                time.sleep(0.002)
+            until_sync(lambda p=proc, t=target: log.stat().st_size >= t or p.poll() is not None,
+                       timeout=20, what="the worker's progress", interval=0.002)
             assert proc.poll() is None, "the fan-out finished before 20 kills: give it more work"
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
