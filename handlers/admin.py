@@ -1,4 +1,5 @@
-"""Commands for the bot's administrators: /feeds /addfeed /removefeed /channel /stats."""
+"""Commands for the bot's administrators: /feeds /addfeed /removefeed /stats (and /channel,
+in channels.py)."""
 
 from __future__ import annotations
 
@@ -8,28 +9,11 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from bot.config import check_feed_id
-from bot.models import Chat, Command, FeedSpec, FeedState, Reply, Span
-from handlers.common import (
-    advance_floor,
-    clean,
-    resolve_topics,
-    snapshot,
-    topic_name,
-    topic_names,
-    topic_words,
-    typed,
-    unknown_topic,
-)
+from bot.models import Command, FeedSpec, FeedState, Reply, Span
+from handlers.common import NOT_ADMIN, clean, refuse_non_admin, topic_name, typed
 from handlers.deps import Deps
 
-NOT_ADMIN = "This command is for the bot's administrators."
-_TELEGRAM_CHANNEL = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-100\d{5,})$")
-_SLACK_CHANNEL = re.compile(r"^[A-Z0-9]{2,24}$")
-_OTHER_CHANNEL = re.compile(r"^\S{1,64}$")
-
-
-def _refuse(cmd: Command) -> Reply | None:
-    return None if cmd.is_bot_admin else Reply.text(NOT_ADMIN)
+__all__ = ["NOT_ADMIN", "addfeed", "feeds", "removefeed", "stats"]
 
 
 def _when(deps: Deps, moment: datetime | None) -> str:
@@ -64,7 +48,7 @@ def _health(deps: Deps) -> dict[str, FeedState]:
 
 
 async def feeds(cmd: Command, deps: Deps) -> Reply:
-    if refused := _refuse(cmd):
+    if refused := refuse_non_admin(cmd):
         return refused
     specs = _specs(deps)
     if not specs:
@@ -113,7 +97,7 @@ def _derived_id(url: str, taken: set[str]) -> str:
 async def addfeed(cmd: Command, deps: Deps) -> Reply:
     from bot.sources.fetch import url_refusal
 
-    if refused := _refuse(cmd):
+    if refused := refuse_non_admin(cmd):
         return refused
     usage = (f"Usage: {typed(cmd, 'addfeed <url> [id] [html <link_pattern>]')}, e.g. "
              f"{typed(cmd, 'addfeed https://customs.gov.az/en/rss customs-en')}.")
@@ -166,7 +150,7 @@ async def addfeed(cmd: Command, deps: Deps) -> Reply:
 
 
 async def removefeed(cmd: Command, deps: Deps) -> Reply:
-    if refused := _refuse(cmd):
+    if refused := refuse_non_admin(cmd):
         return refused
     if len(cmd.args) != 1:
         return Reply.text(f"Usage: {typed(cmd, 'removefeed <id>')}; {typed(cmd, 'feeds')} "
@@ -189,111 +173,11 @@ async def removefeed(cmd: Command, deps: Deps) -> Reply:
     return Reply.text(f"Removed feed '{feed_id}'. Its releases stay searchable.")
 
 
-# ---- /channel -------------------------------------------------------------------------------
-
-
-def _channel_name_problem(cmd: Command, name: str) -> str | None:
-    if cmd.platform == "telegram":
-        if _TELEGRAM_CHANNEL.match(name):
-            return None
-        return ("give the channel as @name (its public username) or its numeric id "
-                "(-100…), e.g. " + typed(cmd, "channel add @customsnews demining"))
-    if cmd.platform == "slack":
-        if _SLACK_CHANNEL.match(name):
-            return None
-        return ("pick the channel from Slack's list as you type # (so that its id is sent), "
-                "e.g. " + typed(cmd, "channel add #customs-news demining"))
-    return None if _OTHER_CHANNEL.match(name) else "give the channel's name or id"
-
-
-def _find_channel(cmd: Command, deps: Deps, name: str) -> Chat | None:
-    chat = deps.store.get_chat(f"{cmd.platform}:{name}")
-    if chat is not None:
-        return chat
-    if name.startswith("@"):  # Telegram usernames ignore case
-        for other in deps.store.chats(cmd.platform):
-            if other.kind == "channel" and other.chat_id.casefold() == name.casefold():
-                return other
-    return None
-
-
-async def channel(cmd: Command, deps: Deps) -> Reply:
-    if refused := _refuse(cmd):
-        return refused
-    usage = (f"Usage: {typed(cmd, 'channel add <channel> <topics...>')}, "
-             f"{typed(cmd, 'channel remove <channel>')} or {typed(cmd, 'channel list')}.")
-    action = cmd.args[0].casefold() if cmd.args else ""
-    if action == "list":
-        return _channel_list(cmd, deps)
-    if action not in ("add", "remove") or len(cmd.args) < 2:
-        return Reply.text(usage)
-    name = cmd.args[1]
-    if action == "remove":
-        chat = _find_channel(cmd, deps, name)
-        if chat is None or chat.kind != "channel":
-            return Reply.text(f"No channel '{clean(name)}' is bound; "
-                              f"{typed(cmd, 'channel list')} shows them.")
-        chat.subscription.topics.clear()
-        chat.subscription.keywords.clear()
-        chat.active = False
-        chat.deactivated_reason = "removed by an administrator"
-        deps.store.save_chat(chat)
-        return Reply.text(f"Channel {chat.chat_id} is unbound: it gets no more alerts.")
-    if problem := _channel_name_problem(cmd, name):
-        return Reply.text(f"'{clean(name)}' is not a channel I can use: {problem}.")
-    words = topic_words(cmd.args[2:])
-    if not words:
-        return Reply.text("Which topics should the channel get? " + usage)
-    ids, unknown = resolve_topics(deps, words)
-    if unknown:
-        return Reply.text(unknown_topic(deps, unknown[0]) + ". Nothing was changed.")
-    check = deps.channel_check.get(cmd.platform)
-    if check is not None:
-        try:
-            problem = await check(name)
-        except Exception as exc:  # the platform did not answer as expected
-            problem = f"I could not check the channel ({type(exc).__name__}); try again later"
-        if problem:
-            return Reply.text(f"Cannot bind {clean(name, 80)}: {problem}")
-    chat = _find_channel(cmd, deps, name)
-    if chat is None:
-        chat = Chat(platform=cmd.platform, chat_id=name, kind="channel", title=name,
-                    created_at=deps.clock(), since_seq=deps.store.max_seq)
-    before = snapshot(chat.subscription)
-    if not chat.active:
-        chat.active = True
-        chat.deactivated_reason = None
-        chat.since_seq = max(chat.since_seq, deps.store.max_seq)
-    chat.kind = "channel"
-    chat.subscription.topics = set(ids)
-    if chat.subscription.topics - before.topics:
-        advance_floor(chat, before, deps)
-    deps.store.save_chat(chat)
-    return Reply.text(f"Channel {chat.chat_id} now gets {topic_names(deps, ids)}.",
-                      "Only releases published from now on are posted there.")
-
-
-def _channel_list(cmd: Command, deps: Deps) -> Reply:
-    channels = [c for c in deps.store.chats() if c.kind == "channel"]
-    if not channels:
-        return Reply.text("No channels are bound. Bind one with "
-                          f"{typed(cmd, 'channel add <channel> <topics...>')}.")
-    reply = Reply().add(Span(f"Channels ({len(channels)})", "bold"))
-    for chat in sorted(channels, key=lambda c: (c.platform, c.chat_id)):
-        what = topic_names(deps, chat.subscription.topics) or "no topics"
-        if chat.subscription.keywords:
-            what += "; keywords: " + ", ".join(sorted(chat.subscription.keywords))
-        state = "" if chat.active else f" (paused: {clean(chat.deactivated_reason or '', 80)})"
-        title = f" “{clean(chat.title, 60)}”" if chat.title and chat.title != chat.chat_id else ""
-        reply.add(f"{chat.platform} ", Span(chat.chat_id, "code"), f"{title}: {what}{state}")
-    return reply
-
-
 # ---- /stats ---------------------------------------------------------------------------------
 
 
 async def stats(cmd: Command, deps: Deps) -> Reply:
-    if refused := _refuse(cmd):
+    if refused := refuse_non_admin(cmd):
         return refused
     chats = deps.store.chats()
     reply = Reply().add(Span("Statistics", "bold"))

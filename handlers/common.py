@@ -105,6 +105,15 @@ def can_change(cmd: Command) -> bool:
     return cmd.chat_kind == "private" or cmd.is_chat_admin or cmd.is_bot_admin
 
 
+NOT_ADMIN = "This command is for the bot's administrators."
+
+
+def refuse_non_admin(cmd: Command) -> Reply | None:
+    """The refusal for an administrators' command, or None when the caller is one (the
+    router refuses first; this keeps each admin handler safe on its own)."""
+    return None if cmd.is_bot_admin else Reply.text(NOT_ADMIN)
+
+
 def refusal(cmd: Command) -> Reply:
     if cmd.chat_kind == "channel":
         text = ("Only the bot's administrators can change this channel's subscriptions. "

@@ -19,9 +19,9 @@ import unicodedata
 from dataclasses import replace
 
 from bot.models import Command, Reply
-from handlers import admin, digest, keywords, news, subscriptions
+from handlers import admin, channels, digest, keywords, news, subscriptions
 from handlers.commands import CommandSpec, Handler
-from handlers.common import prefix
+from handlers.common import NOT_ADMIN, prefix
 from handlers.deps import Deps
 from handlers.help import help_reply
 
@@ -70,7 +70,7 @@ COMMANDS: dict[str, CommandSpec] = {
                            "/addfeed <url> [id] [html <link_pattern>]"),
     "removefeed": CommandSpec(admin.removefeed, "Stop watching a source added with /addfeed",
                               True, "/removefeed <id>"),
-    "channel": CommandSpec(admin.channel, "Bind a channel to topics", True,
+    "channel": CommandSpec(channels.channel, "Bind a channel to topics", True,
                            "/channel add <channel> <topics...> | remove <channel> | list"),
     "stats": CommandSpec(admin.stats, "Releases, chats, subscriptions, feeds", True, "/stats"),
 }
@@ -163,7 +163,7 @@ async def dispatch(cmd: Command, deps: Deps) -> Reply:
         if name != cmd.name:
             cmd = replace(cmd, name=name)
         if spec.admin_only and not cmd.is_bot_admin:
-            return Reply.text(admin.NOT_ADMIN)
+            return Reply.text(NOT_ADMIN)
         too_many = len(cmd.args) > MAX_ARGS and name not in OWN_LIMITS
         if len(cmd.raw_args) > MAX_ARG_CHARS or too_many:
             return Reply.text(
