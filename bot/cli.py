@@ -29,7 +29,14 @@ def _settings(args: argparse.Namespace, required: bool = True) -> Settings:
         if required:
             raise CliError("--config FILE is required (start from config.example.toml)")
         return Settings()
-    return load_settings(args.config)
+    settings = load_settings(args.config)
+    from bot.classify import check_topic_terms
+
+    try:  # the term syntax belongs to the classifier: checked here, before any command runs
+        check_topic_terms(settings.topics)
+    except ValueError as exc:
+        raise ConfigError(f"{settings.source}: {exc}") from None
+    return settings
 
 
 def _secrets(settings: Settings) -> list[str | None]:

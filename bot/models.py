@@ -47,8 +47,9 @@ class Topic:
     id: str
     name: str
     description: str = ""
-    # language code ("en", "az", "ru", or "*" for any) -> terms; see classify.py for syntax
+    # language code ("en", "az", "ru", or "*" for any) -> terms; syntax in bot/classify/terms.py
     terms: dict[str, list[str]] = field(default_factory=dict)
+    threshold: float | None = None  # None: the classifier's own
 
 
 @dataclass(slots=True)

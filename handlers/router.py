@@ -37,6 +37,7 @@ SORRY = "Something went wrong on our side; the error was logged."
 
 
 async def _help(cmd: Command, deps: Deps) -> Reply:
+    """/help reads the table below; help.py gets it from here rather than importing it."""
     return help_reply(cmd, COMMANDS, ALIASES)
 
 

@@ -1,6 +1,6 @@
 """The built-in taxonomy: topics (ids are a contract) and the word classes terms can use.
 
-Term syntax is documented in `bot.classify`. Weights: 1 = a weak clue, 2 = a strong clue,
+Term syntax is documented in `bot.classify.terms`. Weights: 1 = a weak clue, 2 = a strong clue,
 3 = decisive; the default threshold is 3, the title counts double, so one strong term in the
 body alone does not tag a release but one in the title does.
 

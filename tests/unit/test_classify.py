@@ -13,14 +13,14 @@ import pytest
 from bot.classify import (
     DEFAULT_TOPICS,
     Classifier,
-    ConfigTopic,
     TopicMatch,
+    check_topic_terms,
     classify_json_lines,
     compile_term,
     detect_language,
     normalize_token,
-    topics_from_config,
 )
+from bot.config import topics_from_config
 from bot.models import Topic
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "releases.jsonl"
@@ -306,7 +306,7 @@ def test_custom_taxonomy_from_config() -> None:
     ]
     topics = topics_from_config(raw)
     assert [t.id for t in topics] == ["aviation", "cars"]
-    assert isinstance(topics[1], ConfigTopic) and topics[1].threshold == 1.0
+    assert topics[0].threshold is None and topics[1].threshold == 1.0
     c = Classifier(topics)
     assert [t.id for t in c.topics] == ["aviation", "cars"]
     assert ids(c.classify("New cargo terminal at the airport", "", "en")) == {"aviation"}
@@ -331,8 +331,6 @@ def test_custom_taxonomy_from_config() -> None:
          "topics[0].terms: expected a table of language -> list of strings"),
         ([{"id": "a", "terms": {"en": ["ok", 3]}}], "topics[0].terms: expected a table"),
         ([{"id": "a", "terms": {"english": ["a"]}}], "topics[0].terms.english: the language"),
-        ([{"id": "a", "terms": {"en": ["ok", "bad^^"]}}], "topics[0].terms.en[1]:"),
-        ([{"id": "a", "terms": {"en": ["@planets"]}}], "topics[0].terms.en[0]: unknown word"),
         ([{"id": "a", "terms": {"en": []}}], "topics[0].terms: no terms"),
         ([{"id": "a", "terms": {"en": ["a"]}, "threshold": -1}], "topics[0].threshold"),
         ([{"id": "a", "terms": {"en": ["a"]}, "threshold": "high"}], "topics[0].threshold"),
@@ -346,8 +344,25 @@ def test_topics_from_config_errors_name_the_key(raw: object, message: str) -> No
     assert message in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ([{"id": "a", "terms": {"en": ["ok", "bad^^"]}}], "topics[0].terms.en[1]"),
+        ([{"id": "b", "terms": {"*": ["x"]}}, {"id": "a", "terms": {"en": ["@planets"]}}],
+         "topics[1].terms.en[0] (topic 'a'): unknown word"),
+    ],
+)
+def test_bad_term_syntax_is_reported_naming_the_key(raw: list[dict], message: str) -> None:
+    topics = topics_from_config(raw)  # the config checks the shape, the classifier the syntax
+    with pytest.raises(ValueError) as info:
+        check_topic_terms(topics)
+    assert message in str(info.value)
+    with pytest.raises(ValueError, match=r"topics\[\d\]\.terms"):
+        Classifier(topics)
+
+
 def test_classifier_rejects_bad_terms_naming_the_topic() -> None:
-    with pytest.raises(ValueError, match="'x'.*terms.en"):
+    with pytest.raises(ValueError, match=r"terms\.en\[1\] \(topic 'x'\)"):
         Classifier([Topic(id="x", name="X", terms={"en": ["ok", "bad^z"]})])
 
 
