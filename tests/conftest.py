@@ -51,7 +51,8 @@ def until_sync(predicate: Callable[[], T], timeout: float = WAIT, what: str = ""
 
 async def settled(app: App, polls: int = 1, timeout: float = WAIT) -> None:
     """Until `polls` polls begun after this call have finished and delivery has sent all it
-    would send for them: after this, whatever has not arrived will not arrive.
+    would send for them: after this, whatever has not arrived will not arrive. `polls=0` when the
+    releases in question are known to be stored: then only the delivery pass is awaited.
 
     `app.poller.polls` counts polls begun, `polls_done` polls finished; finished polls can only
     exceed the polls begun before this call by polls begun after it.

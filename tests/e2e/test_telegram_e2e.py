@@ -27,6 +27,7 @@ from bot.config import Settings, TelegramSettings
 from bot.models import Button, Card, Chat, FeedSpec, Reply, Span
 from bot.platforms.base import ChatMovedError, PermanentSendError, TransientSendError
 from bot.platforms.telegram_adapter import TelegramAdapter, TelegramTransport, render_html
+from tests.conftest import settled, until
 from tests.fakes.feed_server import Entry, Fault, FeedServer
 from tests.fakes.telegram_api import BOT_ID, FakeTelegram, parse_telegram_html, utf16_len
 from tests.helpers import free_port
@@ -85,9 +86,8 @@ class Env:
         self.app = App(self.settings)
         self.app.build_platforms()
         await asyncio.wait_for(self.app.start(), timeout=WAIT)
-        async with asyncio.timeout(WAIT):  # the first fetch stores the backlog, pushed to nobody
-            while self.app.store.count_items() < len(BACKLOG):
-                await asyncio.sleep(0.05)
+        await until(lambda: self.app.store.count_items() >= len(BACKLOG), WAIT,
+                    what="the backlog stored (the first fetch, pushed to nobody)")
 
     async def stop(self) -> float:
         started = time.monotonic()
@@ -114,6 +114,13 @@ class Env:
 
     def received(self, chat_id: int, needle: str) -> list[dict[str, Any]]:
         return [m for m in self.tg.sent_to(chat_id) if needle in m["text"]]
+
+    async def updates_handled(self) -> None:
+        """Until the bot has no update queued or in progress (PTB's own counters)."""
+        application = self.adapter.application
+        processor = application.update_processor
+        await until(lambda: application.update_queue.empty()
+                    and processor.current_concurrent_updates == 0, WAIT, what="updates handled")
 
     async def arrives(self, chat_id: int, needle: str) -> dict[str, Any]:
         found = await self.tg.wait_for(lambda _: self.received(chat_id, needle), WAIT,
@@ -227,7 +234,7 @@ async def test_a_command_for_another_bot_is_ignored(env: Env) -> None:
     env.tg.push_message(A, A, "/latest@some_other_bot")
     answer = await env.say(A, "/help@customs_news_bot")
     assert answer["text"].strip()
-    await asyncio.sleep(0.3)
+    await env.updates_handled()  # both updates came in one batch, the ignored one first
     assert len(env.tg.sent_to(A)) == 1
 
 
@@ -287,7 +294,7 @@ async def test_a_release_reaches_its_subscribers_only_and_html_is_escaped(env: E
     env.publish("Foreign trade turnover grew by 12 percent", TRADE_BODY, "n2")
     note = await env.arrives(A, "300 landmines")
     await env.arrives(B, "trade turnover")
-    await asyncio.sleep(0.3)
+    await settled(env.app, polls=0)  # both are stored: the delivery pass is all that is left
     assert not env.received(B, "landmines")
     assert not env.received(A, "trade turnover")
     assert len(env.received(A, "300 landmines")) == 1
@@ -312,13 +319,12 @@ async def test_429_403_and_migration(env: Env) -> None:
 
     await env.arrives(A, "40 anti-tank mines")
     await env.arrives(new_group, "40 anti-tank mines")
-    async with asyncio.timeout(WAIT):
-        while (chat := env.chat(C)) is None or chat.active:
-            await asyncio.sleep(0.05)
+    await until(lambda: (chat := env.chat(C)) is not None and not chat.active, WAIT,
+                what="the blocked chat deactivated")
     # 429 with retry_after=1: retried once, delivered exactly once
     statuses = [c.status for c in env.tg.calls_of("sendMessage") if c.chat_id == str(A)]
     assert 429 in statuses
-    await asyncio.sleep(1.2)
+    await settled(env.app, polls=0)  # no retry left in flight
     assert len(env.received(A, "40 anti-tank mines")) == 1
     # the subscription moved with the group
     assert env.chat(group) is None
@@ -342,7 +348,7 @@ async def test_a_restart_delivers_nothing_twice(env: Env) -> None:
     await env.start()
     env.publish("Demining report two: landmines removed", DEMINING_BODY, "r2")
     await env.arrives(A, "report two")
-    await asyncio.sleep(1.5)  # a poll and a scan more: nothing comes again
+    await settled(env.app)  # a poll and a delivery pass more: nothing comes again
     assert len(env.received(A, "report one")) == 1
     assert len(env.received(A, "report two")) == 1
     assert not env.received(A, "Customs revenue exceeded")  # the backlog is never pushed
@@ -395,7 +401,7 @@ async def test_webhook_mode_checks_the_secret(tmp_path: Any) -> None:
                     async with session.post(settings.telegram.webhook_url, json=forged,
                                             headers=headers) as response:
                         assert response.status == 403
-            await asyncio.sleep(0.2)
+            await env.updates_handled()
             assert env.chat(B) is None
         finally:
             await env.stop()
