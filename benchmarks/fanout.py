@@ -2,9 +2,10 @@
 
 Delivery (`bot.delivery.Delivery`: scan, per-chat workers, cursors journalled and fsynced) sends
 through `TelegramTransport` on a python-telegram-bot `Application` built as `TelegramAdapter`
-builds it (AiohttpRequest pool of `POOL_SIZE`), to the fake Bot API (`tests.fakes.telegram_api`)
-running in a SUBPROCESS (`benchmarks.common.FakeTelegramProcess`), so the process CPU time
-measured here is the bot's alone. The fake validates each message's HTML as Telegram does.
+builds it (`build_application`: an AiohttpRequest pool of `POOL_SIZE`), to the fake Bot API
+(`tests.fakes.telegram_api`) running in a SUBPROCESS (`benchmarks.common.FakeTelegramProcess`),
+so the process CPU time measured here is the bot's alone. The fake validates each message's
+HTML as Telegram does.
 
 Unlimited (`fanout_msgs_per_s`, `fanout_cpu_ms_per_msg`): the fake does not enforce limits and
 the transport's limits are `RateLimits(concurrency=64)` (no pacing, 64 sends in flight).
@@ -30,14 +31,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import Application
 
 from benchmarks.common import FakeTelegramProcess, history, log, make_chats
 from bot.delivery import Delivery
 from bot.models import Chat, Item
 from bot.platforms.base import RateLimits
-from bot.platforms.telegram_adapter import POOL_SIZE, TelegramTransport
-from bot.platforms.telegram_http import AiohttpRequest
+from bot.platforms.telegram.app import build_application
+from bot.platforms.telegram.transport import TelegramTransport
 from bot.store import Store
 from bot.summary import notification
 
@@ -65,9 +66,7 @@ def _store(folder: Path, chats: list[Chat]) -> Store:
 
 
 async def _application(fake: FakeTelegramProcess) -> Application:  # type: ignore[type-arg]
-    request = AiohttpRequest(pool_size=POOL_SIZE, read_timeout=15.0, connect_timeout=10.0)
-    app = (ApplicationBuilder().token(fake.token).base_url(fake.base_url).request(request)
-           .build())
+    app = build_application(fake.token, fake.base_url)
     await app.initialize()  # getMe
     return app
 

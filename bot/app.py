@@ -8,13 +8,16 @@ import gc
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+
+from aiohttp import web
 
 from bot.classify import Classifier
 from bot.config import Settings
 from bot.delivery import Delivery
 from bot.models import FeedSpec, FeedState, Item, Reply, Span, utcnow
+from bot.ops_server import DeliveryFigures, OpsSnapshot, start_ops_server
 from bot.platforms.base import ChatAdapter, Transport
 from bot.poller import Poller
 from bot.search import SearchIndex
@@ -28,6 +31,12 @@ log = logging.getLogger("newsbot.app")
 class StartupError(Exception):
     """A chat platform could not start. The message may hold a secret (PTB's InvalidToken
     quotes the whole token): scrub it before showing it."""
+
+
+def _snapshot_seq(meta: Mapping[str, object]) -> int:
+    """The store sequence number an index snapshot covers (0 when it does not say)."""
+    seq = meta.get("seq", 0)
+    return int(seq) if isinstance(seq, int | str) else 0
 
 
 class App:
@@ -62,6 +71,7 @@ class App:
         self.delivery: Delivery | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
+        self._ops: web.AppRunner | None = None
         log.info("event=store_loaded releases=%d chats=%d seconds=%.2f",
                  self.store.count_items(), self.store.count_chats(), time.monotonic() - started)
 
@@ -70,8 +80,20 @@ class App:
         return topic.name if topic else topic_id
 
     def add_adapter(self, name: str, adapter: ChatAdapter) -> None:
+        """A chat platform to start with the App; delivery sends through its transport."""
         self.adapters[name] = adapter
         self.transports[name] = adapter.transport
+
+    def ops_snapshot(self) -> OpsSnapshot:
+        """What the operators' endpoints (/healthz, /metrics) show, taken now."""
+        figures = None
+        if self.delivery is not None:
+            stats = self.delivery.stats
+            figures = DeliveryFigures(sent=stats.sent, failed=stats.failed,
+                                      retried=stats.retried, deactivated=stats.deactivated,
+                                      queue_length=self.delivery.queue_length)
+        return OpsSnapshot(releases=self.store.count_items(), feeds=self.poller.health(),
+                           delivery=figures)
 
     def _on_new(self, items: list[Item]) -> None:
         if self.delivery:
@@ -96,7 +118,7 @@ class App:
         """Start the platforms whose secrets are present; say which are off and why."""
         tg, sl = self.settings.telegram, self.settings.slack
         if tg.enabled:
-            from bot.platforms.telegram_adapter import TelegramAdapter
+            from bot.platforms.telegram.app import TelegramAdapter
 
             self.add_adapter("telegram", TelegramAdapter(self.settings, self.deps))
         else:
@@ -104,7 +126,7 @@ class App:
                 "TELEGRAM_BOT_TOKEN is not set"
             log.info("event=platform_off platform=telegram reason=%r", why)
         if sl.enabled:
-            from bot.platforms.slack_adapter import SlackAdapter
+            from bot.platforms.slack.app import SlackAdapter
 
             self.add_adapter("slack", SlackAdapter(self.settings, self.deps))
         else:
@@ -125,10 +147,9 @@ class App:
         self._tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
         self._tasks.append(asyncio.create_task(self.build_index(), name="index"))
         self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
-        if self.settings.server.port:
-            from bot.ops_server import start_ops_server
-
-            self._ops = await start_ops_server(self)
+        server = self.settings.server
+        if server.port:
+            self._ops = await start_ops_server(self.ops_snapshot, server.host, server.port)
 
     async def build_index(self, chunk: int = 1000) -> None:
         """Index the stored history in slices, so polling and commands start at once.
@@ -145,7 +166,8 @@ class App:
             await asyncio.wait_for(self.poller.first_poll_done.wait(), 5.0)
         meta = self._snapshot_meta
         if meta is not None:  # the snapshot covers the archive up to meta: add what came since
-            todo = iter(self.store.items_changed_since(int(meta["seq"]), str(meta["saved_at"])))
+            todo = iter(self.store.items_changed_since(_snapshot_seq(meta),
+                                                       str(meta["saved_at"])))
         else:
             todo = self.store.iter_items()
         batch: list[Item] = []
@@ -169,7 +191,7 @@ class App:
         if handle is not None:
             with handle:  # streamed: the file is never held whole beside the index it holds
                 meta = self.index.load_snapshot(handle)
-        if meta is not None and int(meta.get("seq", 0)) > self.store.max_seq:
+        if meta is not None and _snapshot_seq(meta) > self.store.max_seq:
             meta = None  # newer than the store (restored from a backup): rebuild
             self.index = SearchIndex(get_item=self.store.get_item)
         if meta is not None:
@@ -206,7 +228,7 @@ class App:
         for adapter in self.adapters.values():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(adapter.stop(), timeout=2.0)
-        if getattr(self, "_ops", None):
+        if self._ops is not None:
             await self._ops.cleanup()
         await self.fetcher.aclose()
         self.store.close()

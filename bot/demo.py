@@ -125,7 +125,7 @@ async def run_demo(
     data_dir: Path | None = None,
 ) -> int:
     from bot.app import App
-    from bot.platforms.console_adapter import ConsoleAdapter
+    from bot.platforms.console import ConsoleAdapter
 
     out = out or sys.stdout
     inp = inp or sys.stdin
@@ -177,7 +177,7 @@ async def run_demo(
 
 async def _show_notifications(console: Any, tick: Any, server: DemoFeedServer) -> None:
     """Input ended (a script): publish until the chat gets a notification, so it shows one."""
-    from bot.platforms.console_adapter import CONSOLE_CHAT_ID
+    from bot.platforms.console import CONSOLE_CHAT_ID
 
     chat = console.deps.store.get_chat(f"console:{CONSOLE_CHAT_ID}")
     if chat is None or not (chat.subscription.topics or chat.subscription.keywords):

@@ -14,5 +14,5 @@ async def start_site(
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()
-    sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
-    return runner, (sockets[0].getsockname()[1] if sockets else port)
+    addresses = runner.addresses  # (host, port, ...) of every socket bound
+    return runner, (int(addresses[0][1]) if addresses else port)

@@ -1,4 +1,9 @@
-"""The Transport port: how delivery reaches a chat platform, and how sends fail."""
+"""The ports every chat platform fills: Transport (sending) and ChatAdapter (a running platform).
+
+They are `typing.Protocol`s: an adapter needs no base class, only the members below. Members an
+adapter merely exposes are read-only properties here, so that a concrete adapter may declare a
+narrower type (``TelegramAdapter.transport`` is a ``TelegramTransport``) and still satisfy them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.models import Chat, Reply
+from handlers.router import SORRY
 
 
 class SendError(Exception):
@@ -48,8 +54,13 @@ NO_LIMITS = RateLimits()
 
 
 class Transport(Protocol):
-    platform: str
-    limits: RateLimits
+    """How delivery reaches a chat platform."""
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def limits(self) -> RateLimits: ...
 
     async def send(self, chat: Chat, reply: Reply) -> None:
         """Deliver or raise a SendError subclass. Return means the platform accepted it."""
@@ -59,10 +70,20 @@ class Transport(Protocol):
 class ChatAdapter(Protocol):
     """A running chat platform: receives commands, sends replies, can alert the bot admins."""
 
-    transport: Transport
+    @property
+    def transport(self) -> Transport: ...
 
     async def start(self) -> None: ...
 
     async def stop(self) -> None: ...
 
     async def alert_admins(self, reply: Reply) -> None: ...
+
+
+def fallback_reply() -> Reply:
+    """What a user sees when answering failed outside `dispatch` (e.g. while rendering).
+
+    `handlers.router.dispatch` never raises and owns the one apology text; an adapter that
+    fails after it (or around it) answers with the same text, never one of its own.
+    """
+    return Reply.text(SORRY)

@@ -425,7 +425,7 @@ async def test_random_429_5xx_resets_through_the_real_telegram_client(tmp_path: 
 
     from bot.delivery import Delivery
     from bot.platforms.base import RateLimits
-    from bot.platforms.telegram_adapter import TelegramTransport
+    from bot.platforms.telegram.transport import TelegramTransport
     from tests.fakes.telegram_api import FakeTelegram
 
     releases, chats = 12, 30

@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 from bot.classify import Classifier
 from bot.config import Settings
 from bot.models import Card, Command, FeedSpec, Item, Reply, Span
-from bot.platforms.slack_adapter import escape_mrkdwn, render_blocks
-from bot.platforms.telegram_adapter import render_html
+from bot.platforms.slack.blocks import escape_mrkdwn, render_blocks
+from bot.platforms.telegram.render import render_html
 from bot.search import SearchIndex
 from bot.sources.rss import NotAFeed, parse_feed
 from bot.store import Store

@@ -202,8 +202,8 @@ async def test_no_secret_in_any_log_line_or_traceback_while_everything_fails(
     raises an exception carrying every secret; a feed that fails."""
     from bot.app import App
     from bot.platforms.base import RateLimits
-    from bot.platforms.slack_adapter import SlackAdapter
-    from bot.platforms.telegram_adapter import TelegramAdapter
+    from bot.platforms.slack.app import SlackAdapter
+    from bot.platforms.telegram.app import TelegramAdapter
     from tests.fakes.feed_server import Entry, FeedServer
     from tests.fakes.telegram_api import FakeTelegram
 

@@ -3,7 +3,8 @@
 PTB's default `HTTPXRequest` costs about 4-5 ms of CPU per call in httpx/httpcore (its pool scan
 grows with the requests in flight), which caps a fan-out on one core near 200 messages/s.
 aiohttp's client does the same exchange for a fraction of that. PTB supports this officially:
-any `BaseRequest` subclass can be given to `ApplicationBuilder.request()`.
+any `BaseRequest` subclass can be given to `ApplicationBuilder.request()`
+(see `app.build_application`).
 """
 
 from __future__ import annotations
@@ -57,11 +58,10 @@ class AiohttpRequest(BaseRequest):
         if request_data is not None:
             if request_data.contains_files:
                 form = aiohttp.FormData()
-                for name, value in request_data.multipart_data.items():
-                    filename, content, mime = value
+                for name, (filename, content, mime) in request_data.multipart_data.items():
                     form.add_field(name, content, filename=filename, content_type=mime)
-                for name, value in request_data.json_parameters.items():
-                    form.add_field(name, value)
+                for name, text in request_data.json_parameters.items():
+                    form.add_field(name, text)
                 data = form
             else:
                 data = request_data.json_parameters

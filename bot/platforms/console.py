@@ -7,11 +7,10 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-from handlers.router import dispatch, parse_command_text
-
 from bot.models import Chat, Command, Reply
 from bot.platforms.base import NO_LIMITS, RateLimits
 from handlers.deps import Deps
+from handlers.router import dispatch, parse_command_text
 
 CONSOLE_CHAT_ID = "console"
 

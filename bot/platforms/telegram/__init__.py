@@ -1,0 +1,1 @@
+"""Telegram, through python-telegram-bot: render (Reply -> HTML), transport (sending), app."""

@@ -1,0 +1,170 @@
+"""Sending to Telegram: notifications for delivery, answers to commands; PTB errors -> SendError.
+
+Rate limiting: no ``AIORateLimiter``. Notifications, the bulk of the traffic, are already paced
+by ``bot.delivery.Pacer`` from ``TelegramTransport.limits`` (overall, per chat, per group), and a
+429 there must reach delivery as ``TransientSendError(retry_after)`` so that only that one chat
+waits. AIORateLimiter would pace the same requests a second time (adding latency to a fan-out),
+and on a 429 it either raises anyway (``max_retries=0``) or, with retries, pauses *every* request
+of the bot while it sleeps, which would stall delivery to all other chats. Command replies are a
+trickle (one per user action); when one meets a 429 it waits ``retry_after`` once (capped) and
+tries again, in its own task, without touching anyone else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from dataclasses import replace
+from datetime import timedelta
+
+from telegram import InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Application
+
+from bot.models import Chat, Reply
+from bot.platforms.base import (
+    TELEGRAM_LIMITS,
+    ChatMovedError,
+    PermanentSendError,
+    RateLimits,
+    SendError,
+    TransientSendError,
+    fallback_reply,
+)
+from bot.platforms.telegram.render import keyboard, link_preview, plain_text, render_html
+
+log = logging.getLogger("newsbot.telegram")
+
+REPLY_RETRY_CAP = 30.0  # a command reply waits at most this long for a 429 to pass
+# BadRequest descriptions that mean the chat cannot be written to any more
+_GONE = ("chat not found", "user is deactivated", "group chat was deactivated",
+         "bot is not a member", "have no rights to send", "not enough rights to send",
+         "chat_write_forbidden", "peer_id_invalid", "bot was kicked", "channel_private")
+
+
+def chat_target(chat_id: str) -> int | str:
+    """Stored chat ids are strings: numeric ones are sent as ints, "@name" as is."""
+    try:
+        return int(chat_id)
+    except ValueError:
+        return chat_id if chat_id.startswith("@") else "@" + chat_id
+
+
+def _chat_gone(exc: BadRequest) -> bool:
+    message = exc.message.lower()
+    return any(g in message for g in _GONE)
+
+
+def _retry_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB warns that retry_after becomes a timedelta
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def map_send_error(exc: TelegramError) -> SendError:
+    """A PTB error -> the SendError delivery understands."""
+    if isinstance(exc, RetryAfter):
+        return TransientSendError("rate limited", retry_after=_retry_seconds(exc))
+    if isinstance(exc, ChatMigrated):
+        return ChatMovedError(str(exc.new_chat_id))
+    if isinstance(exc, Forbidden):
+        return PermanentSendError(exc.message)
+    if isinstance(exc, BadRequest) and _chat_gone(exc):
+        return PermanentSendError(exc.message)
+    return TransientSendError(f"{type(exc).__name__}: {exc.message}")
+
+
+class TelegramTransport:
+    """Sends delivery's notifications; raises the SendError each Telegram failure means."""
+
+    platform = "telegram"
+    # 16 in flight covers 30 msg/s at Telegram's usual latency; the pool (64) has room to spare
+    limits: RateLimits = replace(TELEGRAM_LIMITS, concurrency=16)
+
+    def __init__(self, application: Application) -> None:
+        self.application = application
+
+    async def send(self, chat: Chat, reply: Reply) -> None:
+        if reply.silent:
+            return
+        chunks = render_html(reply)
+        if not chunks:
+            return
+        target = chat_target(chat.chat_id)
+        markup = keyboard(reply.buttons)
+        gap = 1.0 if chat.kind == "private" else 60.0 / (self.limits.group_per_minute or 20)
+        for i, text in enumerate(chunks):
+            if i:
+                await asyncio.sleep(gap)  # delivery paced the first; keep the chat's limit
+            last = i == len(chunks) - 1
+            try:
+                await self._send_one(target, text, reply, markup if last else None)
+            except TelegramError as exc:
+                raise map_send_error(exc) from exc
+
+    async def _send_one(self, target: int | str, text: str, reply: Reply,
+                        markup: InlineKeyboardMarkup | None) -> None:
+        bot = self.application.bot
+        try:
+            await bot.send_message(target, text, parse_mode=ParseMode.HTML,
+                                   link_preview_options=link_preview(reply),
+                                   reply_markup=markup, disable_notification=False)
+        except BadRequest as exc:
+            if _chat_gone(exc):
+                raise
+            # our markup or a feed's URL was refused: the plain text still gets through
+            log.warning("event=send_fallback_plain chat=%s reason=%r", target, exc.message)
+            await bot.send_message(target, plain_text(text),
+                                   link_preview_options=link_preview(reply), reply_markup=None)
+
+    async def answer(self, chat_id: int, reply: Reply, edit: int | None = None) -> None:
+        """Answer a command: edit the tapped message when there is one, else send.
+
+        Never raises: a command's answer that cannot be sent is logged.
+        """
+        try:
+            chunks = render_html(reply)
+        except Exception:  # a rendering bug: the user still hears that something went wrong
+            log.exception("event=render_failed chat=%s", chat_id)
+            reply = fallback_reply()
+            chunks = render_html(reply)
+        if not chunks:
+            return
+        if edit is not None and len(chunks) == 1 and await self._edit(chat_id, edit, chunks[0],
+                                                                     reply):
+            return
+        chat = Chat(platform="telegram", chat_id=str(chat_id),
+                    kind="private" if chat_id > 0 else "group")
+        for attempt in range(2):
+            try:
+                await self.send(chat, reply)
+                return
+            except TransientSendError as exc:
+                wait = exc.retry_after
+                if attempt or wait is None or wait > REPLY_RETRY_CAP:
+                    log.warning("event=reply_failed chat=%s error=%r", chat_id, str(exc))
+                    return
+                await asyncio.sleep(wait)
+            except ChatMovedError as exc:
+                chat = replace(chat, chat_id=exc.new_chat_id)
+            except Exception as exc:
+                log.warning("event=reply_failed chat=%s error=%r", chat_id, str(exc))
+                return
+
+    async def _edit(self, chat_id: int, message_id: int, text: str, reply: Reply) -> bool:
+        """Edit a message in place; False when it must be sent anew instead."""
+        try:
+            await self.application.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply.buttons), link_preview_options=link_preview(reply))
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return True
+            log.info("event=edit_failed chat=%s error=%r; sending instead", chat_id, exc.message)
+            return False
+        except TelegramError as exc:
+            log.warning("event=edit_failed chat=%s error=%r", chat_id, exc.message)
+        return True
