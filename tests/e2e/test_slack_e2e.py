@@ -20,7 +20,8 @@ from bot.app import App
 from bot.config import Settings, SlackSettings
 from bot.models import Button, Card, Chat, FeedSpec, Reply, Span
 from bot.platforms.base import PermanentSendError, TransientSendError
-from bot.platforms.slack_adapter import SlackAdapter, escape_mrkdwn, render_blocks
+from bot.platforms.slack.app import SlackAdapter
+from bot.platforms.slack.blocks import escape_mrkdwn, render_blocks
 from tests.conftest import settled, until
 from tests.fakes.feed_server import Entry, FeedServer
 from tests.fakes.slack_api import (

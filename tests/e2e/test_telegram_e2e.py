@@ -26,7 +26,9 @@ from bot.app import App
 from bot.config import Settings, TelegramSettings
 from bot.models import Button, Card, Chat, FeedSpec, Reply, Span
 from bot.platforms.base import ChatMovedError, PermanentSendError, TransientSendError
-from bot.platforms.telegram_adapter import TelegramAdapter, TelegramTransport, render_html
+from bot.platforms.telegram.app import TelegramAdapter
+from bot.platforms.telegram.render import render_html
+from bot.platforms.telegram.transport import TelegramTransport
 from tests.conftest import settled, until
 from tests.fakes.feed_server import Entry, Fault, FeedServer
 from tests.fakes.telegram_api import BOT_ID, FakeTelegram, parse_telegram_html, utf16_len
