@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from benchmarks.search_data import RELEASES, read_jsonl
 from bot.models import Item
-from bot.search_text import STOP_WORDS, strip_html, words
+from bot.search.keys import STOP_WORDS
+from bot.text import strip_html, words
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # numbers, and capitalised words not at the start of the text (names, mostly)

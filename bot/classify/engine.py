@@ -134,15 +134,16 @@ class Engine:
         self._token_cache: dict[str, _TokenInfo] = {}
 
         for ti, topic_terms in enumerate(parsed):
-            for term in topic_terms:
+            for parsed_term in topic_terms:
                 atom_ids = []
-                for alts in term.atoms:
+                for alts in parsed_term.atoms:
                     aid = self.n_atoms
                     self.n_atoms += 1
                     for phrase in alts:
                         self._add_phrase(phrase, aid)
                     atom_ids.append(aid)
-                self.terms.append(_Term(ti, term.text, term.weight, tuple(atom_ids)))
+                self.terms.append(
+                    _Term(ti, parsed_term.text, parsed_term.weight, tuple(atom_ids)))
         self.conjunctions = [k for k, t in enumerate(self.terms) if len(t.atom_ids) > 1]
         self.atom_terms: dict[int, list[int]] = defaultdict(list)
         for k, term in enumerate(self.terms):

@@ -14,30 +14,22 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import bot.search
+import bot.search.index
+import bot.search.tokens
 from bot.models import Item, Span
 from bot.search import (
-    K1,
     MAX_QUERY_CHARS,
     MAX_QUERY_TERMS,
     NOTHING_TO_SEARCH,
     SEARCH_HELP,
-    TITLE_REPEAT,
-    B,
     ParsedQuery,
     SearchIndex,
     parse_query,
 )
-from bot.search_text import (
-    STOP_WORDS,
-    az_stem,
-    doc_key,
-    guess_language,
-    normalise,
-    query_keys,
-    strip_html,
-    words,
-)
+from bot.search.index import K1, TITLE_REPEAT, B
+from bot.search.keys import STOP_WORDS, doc_key, query_keys
+from bot.text import detect_language, normalize_token, stem_az, strip_html, words
+from bot.text import fold_case as normalise
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -234,13 +226,13 @@ def test_html_is_stripped():
     (["komitə", "komitənin", "komitəsi", "komitəsinin"], "komite"),
 ])
 def test_azerbaijani_suffix_stripper(forms, stem):
-    assert {az_stem(normalise(f)) for f in forms} == {stem}
+    assert {stem_az(normalize_token(f)) for f in forms} == {stem}
 
 
 def test_azerbaijani_stripper_keeps_short_stems():
-    assert az_stem("ev") == "ev"
-    assert az_stem("ana") == "ana"
-    assert len(az_stem("inin")) >= 3
+    assert stem_az("ev") == "ev"
+    assert stem_az("ana") == "ana"
+    assert len(stem_az("inin")) >= 3
 
 
 def test_query_keys_by_script():
@@ -475,7 +467,7 @@ def stored_keys(idx: SearchIndex, item_id: str) -> list[str]:
 def expected_keys(item: Item) -> list[str]:
     """doc_key of words() of the cleaned title, the separator (""), then the body's."""
     title, body = strip_html(item.title), strip_html(item.body)
-    lang = item.language or guess_language(title + body)
+    lang = item.language or detect_language(title + body)
     mode = "az" if lang == "az" else "en"
     return ([doc_key(w, mode) for w in words(title)] + [""]
             + [doc_key(w, mode) for w in words(body)])
@@ -501,8 +493,8 @@ def test_stored_tokens_are_the_words_of_the_text():
 
 
 def test_tokens_stay_exact_across_chunks_and_replacements(monkeypatch):
-    monkeypatch.setattr(bot.search, "_CHUNK", 3)
-    monkeypatch.setattr(bot.search, "_MEMO_MAX", 40)  # the known tokens are forgotten often
+    monkeypatch.setattr(bot.search.index, "_CHUNK", 3)
+    monkeypatch.setattr(bot.search.tokens, "_MEMO_MAX", 40)  # the known tokens are forgotten often
     items = awkward_items()
     idx = SearchIndex()
     # the same id twice in one chunk (the last wins), and again in a later chunk (replaced)
@@ -515,7 +507,7 @@ def test_tokens_stay_exact_across_chunks_and_replacements(monkeypatch):
 
 
 def test_token_table_probes_past_collisions_and_grows():
-    table = bot.search._TokenTable()
+    table = bot.search.tokens._TokenTable()
     # hashes crowding into the last slots, so probing wraps around to the first
     crowded = np.array([(0xFFFF << 48) | n for n in range(1, 3000)], np.uint64)
     spread = np.random.default_rng(1).integers(1, 2**64 - 1, 40_000, np.uint64, endpoint=True)

@@ -1,0 +1,298 @@
+"""Full-text search over the stored releases: an in-memory inverted index with BM25 ranking.
+
+Pure: no file, network or environment access. The index is built once at start-up
+(`add_many` over the store, or `load_snapshot`) and kept current with `add`/`remove`.
+
+How it works
+------------
+- Every word becomes a key (its stem, `bot.search.keys`) with a term id. Per term id the
+  index keeps the slots (internal numbers, ascending: slots only grow) of the releases
+  containing it (`array('I')`) and a parallel `bytearray` of quantised BM25 impacts (the
+  saturated, length-normalised term frequency, 1..255); `bot.search.rank` applies the idf
+  at query time. A title word counts as TITLE_REPEAT body words.
+- Stop words keep their place in each release's token sequence (phrases) but get no
+  postings; topics and language are pseudo-terms, so filters intersect like words.
+- Per release: its token ids as packed bytes (phrases, removal), publication time, local
+  date, language, topics and title. Bodies are not kept: snippets fetch the few releases on
+  the page through `get_item`.
+- Building goes a chunk of releases at a time (`add` is a chunk of one): `bot.search.tokens`
+  turns the texts into term ids with numpy, one sort counts term frequencies and impacts.
+  Impacts use the average length when a release is indexed, so they drift a little from
+  textbook BM25 as the archive grows; that spares any rebuild.
+"""
+
+from __future__ import annotations
+
+import pickle
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from datetime import UTC, date
+from itertools import islice
+from typing import BinaryIO
+
+import numpy as np
+
+from bot.models import Item
+from bot.search.keys import stop_keys
+from bot.search.rank import Ranking
+from bot.search.tokens import ByteTokens
+from bot.text import LANGUAGES, detect_language, stemmer_backend, strip_html
+
+# repetition: a title word counts as three body words, saturating like any other)
+K1 = 1.2
+B = 0.75
+TITLE_REPEAT = 3
+_TF_CAP = 32  # term frequencies above this get the saturated impact 255
+
+_SEPARATOR = 0  # token id between title and body, so a phrase cannot span them (0: np.zeros)
+_CHUNK = 2000  # add_many: releases tokenised (and their impacts computed) together
+# a snapshot is only read back by the code that wrote it: bump when the fields change
+_SNAPSHOT_FORMAT = "search-index/3"
+_SNAPSHOT_FIELDS = (
+    "_vocab", "_docs", "_imps", "_ids", "_slot", "_tokens", "_titles", "_langs",
+    "_topics", "_published", "_local_day", "_length", "_sum_length", "_interned_topics",
+    "_stop_tids",
+)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+def _snapshot_format() -> str:
+    # the stems depend on the stemmer implementation (C PyStemmer or pure Python)
+    return f"{_SNAPSHOT_FORMAT}/{stemmer_backend()}"
+
+
+def _clean(text: str) -> str:
+    return strip_html(text or "")
+
+
+class SearchIndex(Ranking):
+    def __init__(self, get_item: Callable[[str], Item | None] | None = None) -> None:
+        self._get_item = get_item
+        # term id -> key, postings (ascending internal numbers) and their impacts
+        self._vocab: dict[str, int] = {"": _SEPARATOR}
+        self._docs: list[array] = [array("I")]
+        self._imps: list[bytearray] = [bytearray()]
+        # byte token -> term id, so that each distinct word is stemmed once
+        self._byte_tokens = ByteTokens(self._tid)
+        # per internal number (slot); slots of removed releases are emptied, never reused
+        self._ids: list[str | None] = []
+        self._slot: dict[str, int] = {}
+        self._tokens: list[bytes] = []
+        self._titles: list[str] = []
+        self._langs = bytearray()
+        self._topics: list[tuple[str, ...]] = []
+        self._published = array("q")  # epoch seconds, recency tie-break
+        self._local_day = array("I")  # date ordinal in the source's time zone, since:/until:
+        self._length = array("I")  # BM25 length: body words + TITLE_REPEAT * title words
+        self._sum_length = 0
+        self._interned_topics: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._dict_cache: dict[int, dict[int, int]] = {}  # see _impact_dict
+        # stop words stay in the token sequences (phrases) but get no postings
+        self._stop_tids = frozenset(self._tid(key) for key in stop_keys())
+        self._stop_array = np.array(sorted(self._stop_tids), np.uint32)
+
+    # -- maintenance ----------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._slot)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._slot
+
+    def add(self, item: Item) -> None:
+        """Index one release; an id already indexed is replaced (its old text is forgotten)."""
+        self._index_chunk([item])
+
+    def add_many(self, items: Iterable[Item]) -> None:
+        it = iter(items)
+        while chunk := list(islice(it, _CHUNK)):
+            self._index_chunk(chunk)
+
+    def remove(self, item_id: str) -> None:
+        slot = self._slot.pop(item_id, None)
+        if slot is None:
+            return
+        self._dict_cache.clear()
+        tids = set(array("I", self._tokens[slot]))
+        tids.discard(_SEPARATOR)
+        tids.update(self._pseudo_tids(self._langs[slot], self._topics[slot]))
+        for tid in tids:
+            docs = self._docs[tid]
+            i = bisect_left(docs, slot)
+            if i < len(docs) and docs[i] == slot:
+                del docs[i]
+                del self._imps[tid][i]
+        self._sum_length -= self._length[slot]
+        self._ids[slot] = None
+        self._tokens[slot] = b""
+        self._titles[slot] = ""
+        self._topics[slot] = ()
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def write_snapshot(self, handle: BinaryIO, meta: dict[str, object]) -> None:
+        """The whole index (with `meta`, e.g. the store position it covers) written to an open
+        file, so a restart loads it in about a second instead of tokenising the archive
+        again. Streamed: the ~100 MB of a big archive's snapshot is never held as bytes."""
+        state = {name: getattr(self, name) for name in _SNAPSHOT_FIELDS}
+        pickle.dump({"format": _snapshot_format(), "meta": meta, "state": state}, handle,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+
+    def load_snapshot(self, handle: BinaryIO) -> dict[str, object] | None:
+        """Replace this index's content with a snapshot read from an open file (as a stream);
+        its meta, or None (and nothing changed) if it is not a snapshot this code wrote. Only
+        ever given files from the bot's own data directory: pickle must not read untrusted
+        bytes."""
+        try:
+            blob = pickle.load(handle)
+        except Exception:
+            return None
+        if not isinstance(blob, dict) or blob.get("format") != _snapshot_format():
+            return None
+        for name in _SNAPSHOT_FIELDS:
+            setattr(self, name, blob["state"][name])
+        self._dict_cache = {}
+        self._byte_tokens = ByteTokens(self._tid)  # it knew the old vocabulary
+        self._stop_array = np.array(sorted(self._stop_tids), np.uint32)
+        return dict(blob["meta"])
+
+    def _tid(self, key: str) -> int:
+        tid = self._vocab.get(key)
+        if tid is None:
+            tid = self._vocab[key] = len(self._docs)
+            self._docs.append(array("I"))
+            self._imps.append(bytearray())
+        return tid
+
+    def _pseudo_tids(self, lang_code: int, topics: tuple[str, ...]) -> list[int]:
+        tids = [self._tid("\x00lang:" + LANGUAGES[lang_code])]
+        tids.extend(self._tid("\x00topic:" + t) for t in topics)
+        return tids
+
+    def _index_chunk(self, items: list[Item]) -> None:
+        """Index releases: Python runs per release, per distinct byte token (see `_term_ids`)
+        and per distinct term of the chunk; numpy does everything per token and per posting.
+        Slots only grow, so postings stay sorted."""
+        self._dict_cache.clear()
+        latest = {item.id: i for i, item in enumerate(items)}  # same id twice: last wins
+        rows: list[tuple[Item, str, str]] = []
+        texts: list[str] = []
+        az: list[bool] = []
+        for i, item in enumerate(items):
+            if latest[item.id] != i:
+                continue
+            if item.id in self._slot:
+                self.remove(item.id)
+            title, body = _clean(item.title), _clean(item.body)
+            lang = item.language if item.language in LANGUAGES else detect_language(title + body)
+            rows.append((item, lang, title))
+            texts.append(title)
+            texts.append(body)
+            az.extend((lang == "az", lang == "az"))
+        tids, n_words = self._byte_tokens.term_ids(texts, az)
+        title_n, body_n = n_words[0::2], n_words[1::2]
+        lengths = body_n + TITLE_REPEAT * title_n
+        base = len(self._ids)
+        self._sum_length += int(lengths.sum())
+        avg = max(self._sum_length / max(len(self._slot) + len(rows), 1), 1.0)
+
+        # each release's token sequence: title, separator (0), body; the words of text p
+        # (title 2r or body 2r + 1 of release r) move by the (p + 1) // 2 separators before
+        text_of = np.repeat(np.arange(2 * len(rows)), n_words)
+        sequence = np.zeros(tids.size + len(rows), np.uint32)
+        sequence[np.arange(tids.size) + ((text_of + 1) >> 1)] = tids
+        text_at = np.concatenate(([0], np.cumsum(n_words)))
+        bounds = (text_at[0::2] + np.arange(len(rows) + 1)) * 4
+        pseudo = self._store(rows, sequence.tobytes(), bounds.tolist(), lengths)
+
+        # postings: sorted keys (term id, release, 0 in the title or 1 in the body: the text's
+        # number), stop words left out; a run of equal (term id, release) is a term
+        # frequency, title words counting TITLE_REPEAT
+        stop = self._stop_array  # ids 1..n, given first in __init__: a comparison will do
+        contiguous = stop.size and stop[-1] == stop.size
+        content = tids > stop.size if contiguous else ~np.isin(tids, stop)
+        keys = tids[content].astype(np.uint64)
+        keys <<= np.uint64(32)
+        keys |= text_of[content].view(np.uint64)
+        if keys.size:
+            keys.sort()
+            weights = np.where(keys & np.uint64(1), 1, TITLE_REPEAT)
+            keys >>= np.uint64(1)  # (term id, release)
+            runs = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+            tf = np.add.reduceat(weights, runs)
+            keys = keys[runs]
+            release = (keys & np.uint64(0x7FFFFFFF)).astype(np.int64)
+            # the same arithmetic, in the same order, as 1 + int(254 * tf / (norm + tf))
+            norm = K1 * (1.0 - B + B * lengths[release] / avg)
+            impacts = np.where(tf < _TF_CAP, 1 + (254.0 * tf / (norm + tf)).astype(np.int64),
+                               255)
+            keys >>= np.uint64(31)
+            self._append_postings(keys.view(np.int64), release + base, impacts)
+        # filters: pseudo-terms with impact 0, never word terms (their keys start with \x00)
+        if pseudo:
+            p_tids = np.array([t for tids_of in pseudo for t in tids_of], np.int64)
+            p_slots = np.repeat(np.arange(base, base + len(rows)), list(map(len, pseudo)))
+            order = np.argsort(p_tids, kind="stable")
+            self._append_postings(p_tids[order], p_slots[order], np.zeros(len(order), np.int64))
+
+    def _append_postings(self, tids: np.ndarray, slots: np.ndarray, impacts: np.ndarray) -> None:
+        """Append postings grouped by term id (ascending slots within each term): one Python
+        step per distinct term."""
+        if not tids.size:
+            return
+        runs = np.flatnonzero(np.concatenate(([True], tids[1:] != tids[:-1])))
+        ends = np.concatenate((runs[1:], [tids.size]))
+        # map() drives the C-level appends and any() drains it (they return None); a term
+        # with one posting (most, in a small chunk) is cheaper to append as a number
+        docs_of, imps_of = self._docs.__getitem__, self._imps.__getitem__
+        single = ends - runs == 1
+        if single.any():
+            first = runs[single]
+            term_ids = tids[first].tolist()
+            any(map(array.append, map(docs_of, term_ids), slots[first].tolist()))
+            any(map(bytearray.append, map(imps_of, term_ids), impacts[first].tolist()))
+            runs, ends = runs[~single], ends[~single]
+        term_ids = tids[runs].tolist()
+        slot_bytes = memoryview(slots.astype(np.uint32).tobytes())
+        impact_bytes = memoryview(impacts.astype(np.uint8).tobytes())
+        any(map(array.frombytes, map(docs_of, term_ids),
+                map(slot_bytes.__getitem__, map(slice, (runs * 4).tolist(), (ends * 4).tolist()))))
+        any(map(bytearray.extend, map(imps_of, term_ids),
+                map(impact_bytes.__getitem__, map(slice, runs.tolist(), ends.tolist()))))
+
+    def _store(
+        self, rows: list[tuple[Item, str, str]], tokens: bytes, bounds: list[int],
+        lengths: np.ndarray,
+    ) -> list[list[int]]:
+        """Record the releases' own data (`tokens[bounds[i]:bounds[i + 1]]` is release i's
+        token sequence); return each one's filter pseudo-term ids."""
+        items = [item for item, _, _ in rows]
+        ids = [item.id for item in items]
+        first = len(self._ids)
+        self._ids.extend(ids)
+        self._slot.update(zip(ids, range(first, first + len(ids)), strict=True))
+        self._tokens.extend(map(tokens.__getitem__, map(slice, bounds[:-1], bounds[1:])))
+        self._titles.extend(title for _, _, title in rows)
+        codes = [LANGUAGES.index(lang) for _, lang, _ in rows]
+        self._langs.extend(codes)
+        interned = self._interned_topics
+        topics = [interned.setdefault(t, t) for t in [tuple(i.topics or ()) for i in items]]
+        self._topics.extend(topics)
+        seconds = np.array([int((p if p.tzinfo is not None else p.replace(tzinfo=UTC)).timestamp())
+                            for p in [i.published for i in items]], np.int64)
+        self._published.frombytes(seconds.tobytes())
+        offsets = np.array([i.tz_offset_minutes or 0 for i in items], np.int64)
+        days = (seconds + 60 * offsets) // 86400 + _EPOCH_ORDINAL
+        self._local_day.frombytes(days.astype(np.uint32).tobytes())
+        pseudo_of: dict[tuple[int, tuple[str, ...]], list[int]] = {}
+        pseudo: list[list[int]] = []
+        for key in zip(codes, topics, strict=True):
+            tids = pseudo_of.get(key)
+            if tids is None:
+                tids = pseudo_of[key] = self._pseudo_tids(*key)
+            pseudo.append(tids)
+        self._length.frombytes(lengths.astype(np.uint32).tobytes())
+        return pseudo
+
+    # -- searching ------------------------------------------------------------------------
