@@ -27,6 +27,7 @@ from bot.config import FetchSettings, Settings, load_settings
 from bot.models import Chat, FeedSpec, Reply, Subscription
 from bot.platforms.base import TransientSendError
 from bot.store import Store
+from tests.conftest import until
 from tests.fakes.feed_server import Entry, Fault, FeedServer
 from tests.fakes.recording_transport import RecordingTransport
 from tests.helpers import free_port, logs_to
@@ -114,9 +115,7 @@ async def test_healthz_and_metrics_report_polls_failures_items_and_deliveries(
             await asyncio.wait_for(app.poller.first_poll_done.wait(), WAIT)
             feeds.publish("good", Entry("New customs release", "Customs text.", guid="n1",
                                         published=datetime.now(UTC) - timedelta(minutes=1)))
-            async with asyncio.timeout(WAIT):
-                while len(adapter.transport.sent) < 2:
-                    await asyncio.sleep(0.05)
+            await until(lambda: len(adapter.transport.sent) >= 2, WAIT, what="two deliveries")
             async with aiohttp.ClientSession() as session:
                 status, ctype, body = await get(session, base + "/healthz")
                 assert status == 200 and ctype.startswith("application/json")

@@ -25,6 +25,7 @@ from bot.store import Store
 from handlers import admin, router
 from handlers.deps import Deps
 from handlers.router import COMMANDS, dispatch
+from tests.conftest import until
 from tests.helpers import free_port, logs_to
 
 pytestmark = pytest.mark.filterwarnings(
@@ -257,9 +258,8 @@ async def test_no_secret_in_any_log_line_or_traceback_while_everything_fails(
                                              if router.SORRY in m["text"]], WAIT)
                 await tg.wait_for(lambda _: [m for m in tg.sent_to(501)
                                              if "New customs release" in m["text"]], WAIT)
-                async with asyncio.timeout(WAIT):  # Slack delivery retried and logged
-                    while app.delivery.stats.retried < 4:
-                        await asyncio.sleep(0.05)
+                await until(lambda: app.delivery.stats.retried >= 4, WAIT,
+                            what="Slack delivery retried and logged")
             finally:
                 await asyncio.wait_for(app.stop(), timeout=10)
     logs = buffer.getvalue()
