@@ -53,3 +53,19 @@ def fixture_releases() -> list[Item]:
             body=doc["body"], published=datetime.fromisoformat(doc["published"]).astimezone(UTC),
             language=doc["language"], content_hash=doc["id"]))
     return items
+
+
+# Secrets that must never reach a log line or an error message (tests/*/test_security*.py).
+TG_TOKEN = "7000001:SECRET-telegram-Token_abcdef0123"
+SLACK_BOT = "xoxb-111-222-SECRETslackbot0123456789"
+SLACK_SIGNING = "SECRETsigning0123456789abcdef"
+SLACK_APP = "xapp-1-A111-222-SECRETslackapp0123"
+WEBHOOK_SECRET = "SECRET-webhook-0123456789"
+SECRETS = [TG_TOKEN, TG_TOKEN.split(":", 1)[1], SLACK_BOT, SLACK_SIGNING, SLACK_APP,
+           WEBHOOK_SECRET]
+
+
+def assert_no_secret(text: str) -> None:
+    for secret in SECRETS:
+        at = text.find(secret)
+        assert at < 0, f"a secret leaked: ...{text[max(0, at - 200):at + 200]}"
