@@ -1,0 +1,276 @@
+"""bot.i18n: complete catalogs, the chat's language, dates and topic names in it."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from bot.classify.taxonomy import DEFAULT_TOPICS
+from bot.i18n import (
+    LANGUAGES,
+    format_date,
+    format_datetime,
+    load_catalog,
+    ntr,
+    pick_language,
+    topic_description,
+    topic_name,
+    tr,
+    translator,
+)
+from bot.i18n.__main__ import main as i18n_main
+from bot.i18n.catalogs import compile_catalog
+from bot.i18n.check import (
+    MsgId,
+    catalog_problems,
+    default_sources,
+    extract,
+    msgid_of,
+    placeholders,
+)
+from bot.models import Topic
+
+BAKU = ZoneInfo("Asia/Baku")
+WATCHING = (
+    "Watching {words}: new releases containing it arrive here, whatever their topics.",
+    "Watching {words}: new releases containing any of them arrive here, whatever their topics.",
+)
+
+
+# ---- the shipped catalogs ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def catalogs() -> dict[str, Catalog]:
+    return {lang: load_catalog(lang) for lang in LANGUAGES}
+
+
+@pytest.fixture(scope="module")
+def used_in_code() -> list[MsgId]:
+    return [msgid_of(m) for m in extract(default_sources()) if m.id]
+
+
+def test_the_bot_speaks_azerbaijani_russian_and_english() -> None:
+    assert set(LANGUAGES) == {"az", "ru", "en"}
+
+
+@pytest.mark.parametrize("lang", ["az", "ru"])
+def test_every_msgid_has_a_translation_with_the_same_placeholders(
+    catalogs: dict[str, Catalog], used_in_code: list[MsgId], lang: str
+) -> None:
+    """Any msgid of any catalog or of the code: present, translated, not fuzzy, same {names}."""
+    problems = [p for p in catalog_problems(catalogs, used_in_code) if p.startswith(lang + ":")]
+    assert problems == []
+
+
+def test_the_english_catalog_lists_every_msgid_and_its_placeholders_are_sound(
+    catalogs: dict[str, Catalog], used_in_code: list[MsgId]
+) -> None:
+    problems = [p for p in catalog_problems(catalogs, used_in_code) if p.startswith("en:")]
+    assert problems == []
+    assert len([m for m in catalogs["en"] if m.id]) >= 100  # the first set of UI strings
+
+
+def test_the_check_reports_each_kind_of_bad_entry() -> None:
+    """What the test above relies on: each defect of a catalog is found."""
+    po = (
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        '"Plural-Forms: nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : 2);\\n"\n\n'
+        'msgid "Empty"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "Fuzzy"\nmsgstr "Нечёткий"\n\n'
+        'msgid "Hello {name}"\nmsgstr "Привет {имя}"\n\n'
+        'msgid "Bad {brace"\nmsgstr "Плохо"\n\n'
+        'msgid "{n} day"\nmsgid_plural "{n} days"\nmsgstr[0] "{n} день"\nmsgstr[1] ""\n'
+        'msgstr[2] "дней"\n\n'
+        'msgid "Fine {name}"\nmsgstr "Хорошо {name}"\n'
+    )
+    ru = read_po(io.StringIO(po), locale="ru")
+    en = Catalog(locale="en")
+    en.add("Fine {name}")
+    problems = catalog_problems({"ru": ru, "en": en}, required=["Only in the code"])
+    text = "\n".join(problems)
+    assert "ru: 'Empty': no translation" in text
+    assert "ru: 'Fuzzy': the translation is marked fuzzy" in text
+    assert "ru: 'Hello {name}': the translation's placeholders ['имя']" in text
+    assert "ru: 'Bad {brace': the msgid is not a valid format string" in text
+    assert "ru: '{n} day': no translation" in text  # one of the three forms is empty
+    assert "ru: '{n} day': the translation's placeholders [] differ" in text  # "дней"
+    assert "ru: 'Only in the code' is missing from the catalog" in text
+    assert "en: 'Hello {name}' is missing from the catalog" in text
+    assert not any("'Fine {name}'" in p for p in problems)
+
+
+def test_placeholders_are_the_named_fields_of_a_format_string() -> None:
+    assert placeholders("{a} and {b}, {{literal}} {a}") == {"a", "b"}
+    with pytest.raises(ValueError):
+        placeholders("{unclosed")
+
+
+# ---- translating ---------------------------------------------------------------------------
+
+
+def test_a_text_reads_in_the_chats_language_with_its_placeholders_filled() -> None:
+    msgid = "Subscribed to {topics}."
+    assert tr("en", msgid, topics="Demining") == "Subscribed to Demining."
+    assert tr("az", msgid, topics="Təlim") == "Siz bu mövzulara abunə oldunuz: Təlim."
+    assert tr("ru", msgid, topics="Разминирование") == "Вы подписались на темы: Разминирование."
+    assert translator("ru").gettext("Read the release") == "Читать пресс-релиз"
+    assert translator("az").gettext("Read the release") == "Press-relizi oxuyun"
+
+
+def test_an_unknown_language_or_text_reads_in_english() -> None:
+    assert tr("de", "Read the release") == "Read the release"
+    assert tr(None, "Read the release") == "Read the release"
+    assert tr("ru-RU", "Read the release") == "Читать пресс-релиз"
+    assert tr("ru", "A text no catalog has, {x}", x=1) == "A text no catalog has, 1"
+    assert tr("ru", "") == ""  # not the catalog's header
+
+
+def test_plural_forms_follow_each_languages_rules() -> None:
+    one, many = WATCHING
+    assert ntr("ru", one, many, 1, words="a").startswith("Отслеживается: a.")
+    for n in (2, 5, 11):
+        assert ntr("ru", one, many, n, words="a, b").startswith("Отслеживаются: a, b.")
+    assert "Bu söz keçən" in ntr("az", one, many, 1, words="a")
+    assert "hər hansı biri" in ntr("az", one, many, 3, words="a")
+    assert ntr("en", one, many, 1, words="a") == one.format(words="a")
+    assert ntr("xx", one, many, 2, words="a") == many.format(words="a")
+    assert translator("ru").ngettext(one, many, 21).startswith("Отслеживается")
+
+
+def test_fuzzy_and_empty_translations_read_as_english() -> None:
+    po = (
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        '#, fuzzy\nmsgid "Hello"\nmsgstr "Привет"\n\n'
+        'msgid "Bye"\nmsgstr ""\n\n'
+        'msgid "Yes"\nmsgstr "Да"\n'
+    )
+    compiled = compile_catalog(read_po(io.StringIO(po), locale="ru"))
+    assert [compiled.gettext(m) for m in ("Hello", "Bye", "Yes")] == ["Hello", "Bye", "Да"]
+
+
+# ---- the chat's language -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "lang"),
+    [("ru-RU", "ru"), ("az", "az"), ("de", "en"), ("en-GB", "en"), ("ru", "ru"),
+     ("AZ_az", "az"), ("az-Latn-AZ", "az"), ("uk", "en"), ("rue", "en"), ("", "en"),
+     (None, "en")],
+)
+def test_pick_language(code: str | None, lang: str) -> None:
+    assert pick_language(code) == lang
+
+
+# ---- dates ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "day", "moment"),
+    [("en", "22 June 2022", "22 June 2022, 14:05"),
+     ("az", "22 iyun 2022", "22 iyun 2022, 14:05"),
+     ("ru", "22 июня 2022", "22 июня 2022, 14:05")],
+)
+def test_dates_are_written_in_the_chats_language(lang: str, day: str, moment: str) -> None:
+    published = datetime(2022, 6, 22, 10, 5, tzinfo=UTC)
+    assert format_date(published, lang, BAKU) == day
+    assert format_date(date(2022, 6, 22), lang) == day
+    assert format_datetime(published, lang, BAKU) == moment
+
+
+def test_dates_are_those_of_the_chats_time_zone() -> None:
+    late = datetime(2022, 6, 21, 22, 30, tzinfo=UTC)  # already the 22nd in Baku (UTC+4)
+    assert format_date(late, "ru", BAKU) == "22 июня 2022"
+    assert format_date(late, "ru", UTC) == "21 июня 2022"
+    assert format_datetime(late, "az", BAKU) == "22 iyun 2022, 02:30"
+    naive = datetime(2022, 6, 21, 22, 30)  # taken as UTC
+    assert format_datetime(naive, "en") == "21 June 2022, 22:30"
+    assert format_date(late, "de", BAKU) == "22 June 2022"
+
+
+# ---- topics --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["az", "ru"])
+def test_every_default_topic_has_its_name_and_description_translated(lang: str) -> None:
+    for topic in DEFAULT_TOPICS:
+        name, description = topic_name(topic, lang), topic_description(topic, lang)
+        assert name and name != topic.name, topic.id
+        assert description and description != topic.description, topic.id
+
+
+def test_topic_names_read_in_the_chats_language() -> None:
+    demining = next(t for t in DEFAULT_TOPICS if t.id == "demining")
+    assert topic_name(demining, "az") == "Minatəmizləmə"
+    assert topic_name(demining, "ru") == "Разминирование"
+    assert topic_name(demining, "en") == demining.name
+    assert topic_name(demining, "fr") == demining.name
+
+
+def test_a_topic_from_the_config_keeps_its_own_words() -> None:
+    own = Topic(id="auctions", name="Customs auctions", description="Sales of seized goods.")
+    assert topic_name(own, "ru") == "Customs auctions"
+    assert topic_description(own, "az") == "Sales of seized goods."
+    renamed = Topic(id="demining", name="Mine action")  # a default id, the config's own name
+    assert topic_name(renamed, "ru") == "Mine action"
+    assert topic_description(renamed, "ru") == ""
+    assert topic_name(Topic(id="bare", name=""), "ru") == "bare"
+
+
+# ---- extraction and the check command --------------------------------------------------------
+
+
+def _source(tmp_path: Path, code: str) -> Path:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "mod.py").write_text(code, encoding="utf-8")
+    return package
+
+
+def test_check_fails_on_a_msgid_the_catalogs_lack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _source(tmp_path, (
+        "from bot.i18n import N_, ntr, tr\n"
+        "SORRY = N_('Something went wrong on our side; the error was logged.')\n"
+        "def reply(lang, n):\n"
+        "    tr(lang, 'Subscribed to {topics}.', topics='x')\n"
+        "    tr(lang, 'A brand new text')\n"
+        "    return ntr(lang, 'one {n} thing', 'many {n} things', n)\n"
+    ))
+    assert i18n_main(["check", "--source", str(source)]) == 1
+    out = capsys.readouterr().out
+    assert "az: 'A brand new text' is missing from the catalog" in out
+    assert "ru: 'one {n} thing' is missing from the catalog" in out
+    assert "Subscribed to" not in out and "Something went wrong" not in out  # both known
+    assert "4 msgids in the code" in out
+
+
+def test_check_passes_when_the_code_uses_known_msgids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _source(tmp_path, "from bot.i18n import tr\ntr('ru', 'Read the release')\n")
+    assert i18n_main(["check", "--source", str(source)]) == 0
+    assert "0 problems" in capsys.readouterr().out
+
+
+def test_extract_writes_a_template_of_the_marked_texts(tmp_path: Path) -> None:
+    source = _source(tmp_path, (
+        "from bot.i18n import tr\n"
+        "def f(lang, t):\n"
+        "    # TRANSLATORS: {topic} is a topic's name\n"
+        "    return tr(lang, 'Stopped following {topic}.', topic=t) + t.gettext('x')\n"
+    ))
+    pot = tmp_path / "newsbot.pot"
+    assert i18n_main(["extract", "--source", str(source), "-o", str(pot)]) == 0
+    template = read_po(pot.open("rb"))
+    message = template.get("Stopped following {topic}.")
+    assert message is not None
+    assert message.auto_comments == ["{topic} is a topic's name"]
+    assert {m.id for m in template if m.id} == {"Stopped following {topic}.", "x"}
