@@ -27,38 +27,17 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.models import Command, Reply
 from bot.platforms.slack.blocks import ACTION_PREFIX, LINK_PREFIX, home_view, render_blocks
+from bot.platforms.slack.commands import command_text, make_command
 from bot.platforms.slack.transport import SlackTransport, slack_error
 from bot.webserver import start_site
 from handlers.deps import Deps
-from handlers.router import dispatch, parse_command_text
+from handlers.router import dispatch
 
 log = logging.getLogger("newsbot.slack")
 
 API_TIMEOUT = 15  # seconds, every Web API call
 HOME_COMMAND = "subscribe"  # no argument: a toggle button per topic, for this chat
-_SLACK_REF = re.compile(r"<([#@!]?)([^<>|]*)(?:\|([^<>]*))?>")
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
-
-
-def command_text(text: str) -> str:
-    """Slash-command text as typed: Slack escapes `&<>` and sends `#chan` as `<#C123|chan>`."""
-
-    def ref(match: re.Match[str]) -> str:
-        sigil, target, label = match.groups()
-        if sigil in ("#", "@"):
-            return target  # a channel or user id: what the bot needs to address it
-        if sigil == "!":
-            return "@" + (label or target)
-        return label if label and not target.startswith(("http", "mailto:")) else target
-
-    text = _SLACK_REF.sub(ref, text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def _is_dm(channel_id: str, channel_name: str = "") -> bool:
-    return channel_id.startswith("D") or channel_name == "directmessage"
-
-
 class SlackAdapter:
     """slack-bolt in the bot's event loop: commands in, replies and notifications out."""
 
@@ -218,30 +197,6 @@ class SlackAdapter:
 
     # -- commands ----------------------------------------------------------------------------------
 
-    def make_command(self, *, text: str, channel_id: str, channel_name: str, user_id: str,
-                     user_name: str, via_button: bool = False) -> Command:
-        """The chat-neutral Command for a Slack request. DMs are the user's chat with the bot."""
-        text = command_text(text).strip()
-        parsed = parse_command_text(text if text.startswith("/") else "/" + text) \
-            if text else None
-        name, args, raw = parsed if parsed else ("help", [], "")
-        dm = _is_dm(channel_id, channel_name)
-        is_bot_admin = user_id in self.cfg.admins
-        # channel_rule "admins": only bot admins change a channel; "members": anyone in it
-        is_chat_admin = dm or self.cfg.channel_rule == "members" or is_bot_admin
-        return Command(
-            platform="slack",
-            # posting to a user id reaches the app's DM with that user, whichever DM the
-            # command was typed in (the bot cannot post in a DM between two people)
-            chat_id=user_id if dm else channel_id,
-            name=name, args=args, raw_args=raw,
-            chat_kind="private" if dm else "channel",
-            chat_title=user_name if dm else (channel_name or channel_id),
-            user_id=user_id, user_name=user_name,
-            is_chat_admin=is_chat_admin, is_bot_admin=is_bot_admin,
-            via_button=via_button,
-        )
-
     async def _dispatch(self, cmd: Command) -> Reply:
         async with self._locks[hash(cmd.chat_key) % len(self._locks)]:
             return await dispatch(cmd, self.deps)  # never raises: its fallback is the answer
@@ -249,8 +204,8 @@ class SlackAdapter:
     async def _run_command(self, payload: dict[str, Any]) -> None:
         channel_id = str(payload.get("channel_id", ""))
         user_id = str(payload.get("user_id", ""))
-        cmd = self.make_command(
-            text=str(payload.get("text", "")), channel_id=channel_id,
+        cmd = make_command(
+            self.cfg, text=str(payload.get("text", "")), channel_id=channel_id,
             channel_name=str(payload.get("channel_name", "")), user_id=user_id,
             user_name=str(payload.get("user_name", "")),
         )
@@ -269,8 +224,8 @@ class SlackAdapter:
         channel = body.get("channel") or {}
         from_home = container.get("type") == "view" or not channel.get("id")
         channel_id = "D-home" if from_home else str(channel.get("id", ""))
-        cmd = self.make_command(
-            text=str(action.get("value", "")), channel_id=channel_id,
+        cmd = make_command(
+            self.cfg, text=str(action.get("value", "")), channel_id=channel_id,
             channel_name="directmessage" if from_home else str(channel.get("name", "")),
             user_id=user_id, user_name=user_name, via_button=True,
         )
@@ -291,9 +246,9 @@ class SlackAdapter:
         if client is None or not user_id:
             return
         try:
-            cmd = self.make_command(text=HOME_COMMAND, channel_id="D-home",
-                                    channel_name="directmessage", user_id=user_id,
-                                    user_name="", via_button=True)
+            cmd = make_command(self.cfg, text=HOME_COMMAND, channel_id="D-home",
+                               channel_name="directmessage", user_id=user_id, user_name="",
+                               via_button=True)
             view = home_view(await self._dispatch(cmd), note)
             await client.views_publish(user_id=user_id, view=view)
         except Exception as exc:
