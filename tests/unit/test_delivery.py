@@ -1,16 +1,9 @@
 """Delivery guarantees, over a real store and a recording transport."""
 
-import random
-import signal
-import subprocess
-import sys
 import time
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from bot.delivery import Delivery
 from bot.models import Chat, Item, Subscription
@@ -23,7 +16,6 @@ from tests.fakes.recording_transport import (
     TransientSendError,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 BAKU = ZoneInfo("Asia/Baku")
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -198,40 +190,3 @@ async def test_digest_mode_sends_one_message_at_its_time(tmp_path: Path) -> None
         assert len(transport.sent) == 1
         assert "3 new releases" in transport.sent[0].reply.plain()
         assert store.cursor("console:d") == 3
-
-
-
-
-def test_kill_minus_nine_loses_nothing_and_repeats_at_most_one_per_chat(tmp_path: Path) -> None:
-    chats, releases_n = 12, 40
-    log = tmp_path / "sent.log"
-    setup = subprocess.run([sys.executable, "-m", "tests.crash_worker", "setup", str(tmp_path),
-                            str(chats), str(releases_n)], cwd=ROOT, timeout=60)
-    assert setup.returncode == 0
-    rng = random.Random(7)
-    kills = 0
-    for _ in range(40):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.crash_worker", "deliver", str(tmp_path), str(log)],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        try:
-            finished = proc.wait(timeout=rng.uniform(0.4, 0.9))
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=10)
-            kills += 1
-            continue
-        assert finished == 0
-        break
-    else:
-        pytest.fail("delivery never finished")
-    assert kills >= 3, "the worker finished before being killed enough times"
-    lines = log.read_text().splitlines()
-    counts = Counter(tuple(line.split("\t")) for line in lines)
-    expected = {(f"c{c}", f"r{r}") for c in range(chats) for r in range(1, releases_n + 1)}
-    assert set(counts) == expected  # nothing lost
-    for chat_id in {c for c, _ in expected}:
-        repeats = sum(n - 1 for (c, _), n in counts.items() if c == chat_id)
-        assert repeats <= kills
-    duplicates = sum(n - 1 for n in counts.values())
-    assert duplicates <= kills * chats

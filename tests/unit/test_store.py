@@ -1,18 +1,12 @@
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.models import Chat, FeedState, Item, Subscription
-from bot.store import Store, StoreCorrupt, StoreLocked
-
-ROOT = Path(__file__).resolve().parents[2]
+from bot.store import Store, StoreCorrupt
 
 
 def make_item(n: int, text: str = "body", month: int = 1) -> Item:
@@ -63,19 +57,6 @@ def test_chats_feed_state_and_cursors_persist(tmp_path: Path) -> None:
         assert store.cursor("telegram:42") == 7
 
 
-def test_second_process_is_refused(tmp_path: Path) -> None:
-    with Store(tmp_path):
-        code = ("import sys; from bot.store import Store, StoreLocked\n"
-                f"try:\n    Store({str(tmp_path)!r})\nexcept StoreLocked as e:\n"
-                "    print(e); sys.exit(3)\n")
-        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                              text=True, timeout=60)
-        assert done.returncode == 3
-        assert "another newsbot process is using" in done.stdout
-    with pytest.raises(StoreLocked), Store(tmp_path), Store(tmp_path):
-        pass
-
-
 def test_corrupt_file_is_refused_with_the_backup_to_restore(tmp_path: Path) -> None:
     with Store(tmp_path) as store:
         store.save_chat(Chat("telegram", "1"))
@@ -88,40 +69,6 @@ def test_corrupt_file_is_refused_with_the_backup_to_restore(tmp_path: Path) -> N
     os.replace(tmp_path / "backups" / "chats.json.1", tmp_path / "chats.json")
     with Store(tmp_path) as store:
         assert store.get_chat("telegram:1") is not None
-
-
-WRITER = """
-import sys
-from datetime import UTC, datetime, timedelta
-from bot.models import Item
-from bot.store import Store
-store = Store(sys.argv[1])
-n = store.count_items()
-print("ready", flush=True)
-while True:
-    n += 1
-    store.ingest([Item(id=f"k{n}", feed_id="f", url="u", title=f"t{n}", body="b" * 2000,
-                       published=datetime(2024, 1, 1, tzinfo=UTC), content_hash=str(n))])
-"""
-
-
-def test_kill_during_writes_leaves_previous_data_readable(tmp_path: Path) -> None:
-    counts = []
-    for delay in (0.05, 0.13, 0.21, 0.34):
-        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], cwd=ROOT,
-                                stdout=subprocess.PIPE, text=True)
-        assert proc.stdout and proc.stdout.readline().strip() == "ready"
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-        with Store(tmp_path) as store:  # readable, complete documents, numbering intact
-            count = store.count_items()
-            assert all(i.body == "b" * 2000 for i in store.iter_items())
-            assert store.max_seq == count
-        counts.append(count)
-    assert counts == sorted(counts) and counts[-1] > 0
-    data = json.loads((tmp_path / "releases" / "2024-01.json").read_text())
-    assert len(data["_default"]) == counts[-1]
 
 
 def test_a_failed_write_keeps_the_previous_file(tmp_path: Path, monkeypatch) -> None:
