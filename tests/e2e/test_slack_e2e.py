@@ -18,10 +18,12 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings, SlackSettings
-from bot.models import Button, Card, Chat, FeedSpec, Reply, Span
+from bot.models import Button, Card, Chat, Command, FeedSpec, Reply, Span
 from bot.platforms.base import PermanentSendError, TransientSendError
 from bot.platforms.slack.app import SlackAdapter
 from bot.platforms.slack.blocks import escape_mrkdwn, render_blocks
+from handlers.deps import Deps
+from handlers.router import COMMANDS, SORRY
 from tests.conftest import settled, until
 from tests.fakes.feed_server import Entry, FeedServer
 from tests.fakes.slack_api import (
@@ -261,6 +263,19 @@ async def test_admin_alerts_are_dms_and_never_raise(env: Env) -> None:
     await env.adapter.alert_admins(Reply.text("Feed 'customs' is working again."))
     [alert] = env.slack.posted(channel=ADMIN)
     assert "working again" in alert["text"]
+
+
+async def test_a_failing_command_is_answered_with_the_routers_apology(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(command: Command, deps: Deps) -> Reply:
+        raise RuntimeError("a bug in a handler")
+
+    monkeypatch.setitem(COMMANDS, "stats", COMMANDS["stats"]._replace(handler=broken))
+    [answer] = await env.command("stats")
+    assert answer["text"] == SORRY
+    [answer] = await env.command("help")  # the next command is served as usual
+    assert SORRY not in answer["text"] and "/news" in answer["text"]
 
 
 async def test_transport_maps_slack_errors(env: Env) -> None:
