@@ -26,7 +26,7 @@ def _sources(args: argparse.Namespace) -> list[Path]:
 def check(args: argparse.Namespace) -> int:
     template = extract(_sources(args))
     used = [msgid_of(m) for m in template if m.id]
-    catalogs = {lang: load_catalog(lang) for lang in LANGUAGES}
+    catalogs = {lang: load_catalog(lang, args.locale_dir) for lang in LANGUAGES}
     problems = catalog_problems(catalogs, used)
     for problem in problems:
         print(problem)
@@ -47,10 +47,10 @@ def extract_pot(args: argparse.Namespace) -> int:
 def update(args: argparse.Namespace) -> int:
     template = extract(_sources(args))
     for lang in LANGUAGES:
-        catalog = load_catalog(lang)
+        catalog = load_catalog(lang, args.locale_dir)
         added = add_missing(catalog, template)
         if added:
-            with open(Path(str(catalog_file(lang))), "wb") as po:
+            with open(Path(str(catalog_file(lang, args.locale_dir))), "wb") as po:
                 write_po(po, catalog, width=100, ignore_obsolete=True)
         print(f"{lang}: {len(added)} msgids added")
     return 0
@@ -68,7 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         sub.set_defaults(run=run)
         sub.add_argument("--source", action="append", metavar="DIR",
                          help="a folder of .py files to read (default: bot/ and handlers/)")
-        if name == "extract":
+        if name != "extract":
+            sub.add_argument("--locale-dir", type=Path, metavar="DIR",
+                             help="the catalogs' locale folder (default: the package's own)")
+        else:
             sub.add_argument("-o", "--output", default="newsbot.pot")
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -34,16 +34,18 @@ class Translator(Protocol):
     def ngettext(self, msgid1: str, msgid2: str, n: int, /) -> str: ...
 
 
-def catalog_file(lang: str) -> Traversable:
-    """The shipped .po file of one of the bot's languages (inside the installed package)."""
-    return resources.files("bot.i18n") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+def catalog_file(lang: str, locale_dir: Traversable | None = None) -> Traversable:
+    """The .po file of one of the bot's languages: the shipped one (inside the installed
+    package) unless another `locale` folder is given."""
+    base = locale_dir if locale_dir is not None else resources.files("bot.i18n") / "locale"
+    return base / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
-def load_catalog(lang: str) -> Catalog:
+def load_catalog(lang: str, locale_dir: Traversable | None = None) -> Catalog:
     """The parsed catalog of `lang` (one of LANGUAGES), fuzzy and empty entries included."""
     if lang not in LANGUAGES:
         raise ValueError(f"no catalog for language {lang!r}; the bot's languages: {LANGUAGES}")
-    with catalog_file(lang).open("rb") as po:
+    with catalog_file(lang, locale_dir).open("rb") as po:
         return read_po(po, locale=lang, domain=DOMAIN, ignore_obsolete=True, abort_invalid=True)
 
 

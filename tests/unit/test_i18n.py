@@ -25,7 +25,7 @@ from bot.i18n import (
     translator,
 )
 from bot.i18n.__main__ import main as i18n_main
-from bot.i18n.catalogs import compile_catalog
+from bot.i18n.catalogs import catalog_file, compile_catalog
 from bot.i18n.check import (
     MsgId,
     catalog_problems,
@@ -274,3 +274,43 @@ def test_extract_writes_a_template_of_the_marked_texts(tmp_path: Path) -> None:
     assert message is not None
     assert message.auto_comments == ["{topic} is a topic's name"]
     assert {m.id for m in template if m.id} == {"Stopped following {topic}.", "x"}
+
+
+def test_update_adds_the_codes_new_msgids_to_every_catalog_untranslated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    locale = tmp_path / "locale"
+    for lang in LANGUAGES:
+        target = catalog_file(lang, locale)
+        Path(str(target)).parent.mkdir(parents=True)
+        Path(str(target)).write_bytes(catalog_file(lang).read_bytes())
+    source = _source(tmp_path, (
+        "from bot.i18n import ntr, tr\n"
+        "tr('ru', 'Read the release')\n"
+        "tr('ru', 'Language: {language}')\n"
+        "ntr('ru', '{n} feed', '{n} feeds', 2)\n"
+    ))
+    args = ["--source", str(source), "--locale-dir", str(locale)]
+    assert i18n_main(["update", *args]) == 0
+    ru = load_catalog("ru", locale)
+    assert ru["Language: {language}"].string == ""
+    assert ru[("{n} feed", "{n} feeds")].string == ("", "", "")
+    assert ru["Read the release"].string == "Читать пресс-релиз"  # kept
+    assert ru["Demining"].string == "Разминирование"  # not in the code, kept all the same
+    capsys.readouterr()
+    assert i18n_main(["check", *args]) == 1  # now listed, still to translate
+    assert "ru: 'Language: {language}': no translation" in capsys.readouterr().out
+
+
+def test_a_translation_with_other_placeholders_reads_as_english(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The unit tests keep such entries out of the catalogs; a reply must not fail on one."""
+    po = (
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Subscribed to {topics}."\nmsgstr "Вы подписались на {темы}."\n'
+    )
+    broken = compile_catalog(read_po(io.StringIO(po), locale="ru"))
+    monkeypatch.setattr("bot.i18n.catalogs._compiled", lambda lang: broken)
+    assert tr("ru", "Subscribed to {topics}.", topics="x") == "Subscribed to x."
+    assert "bad_translation" in caplog.text
