@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_kill_minus_nine_loses_nothing_and_repeats_at_most_one_per_chat(tmp_path: Path) -> None:
     chats, releases_n = 12, 40
     log = tmp_path / "sent.log"

@@ -137,6 +137,7 @@ def poll_errors(caplog: pytest.LogCaptureFixture) -> dict[str, list[str]]:
     return found
 
 
+@pytest.mark.slow
 async def test_every_feed_fault_at_once_leaves_the_good_feed_delivering(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -279,6 +280,7 @@ def test_backoff_grows_with_failures_and_is_capped(tmp_path: Path) -> None:
             assert 54 <= poller.next_delay(spec, FeedState("f")) <= 66
 
 
+@pytest.mark.slow
 async def test_backoff_spaces_real_requests(tmp_path: Path, feeds: FeedServer) -> None:
     """In a running poller, a failing feed is asked less often than a healthy one."""
     feeds.set_fault("bad", Fault(status=503))
@@ -412,6 +414,7 @@ def _fanout_store(path: Path, releases: int, chats: int, prefix: str = "") -> St
     return store
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:.*retry_after.*")
 async def test_random_429_5xx_resets_through_the_real_telegram_client(tmp_path: Path) -> None:
     """The real PTB client and TelegramTransport against the fake Bot API, 10% of sends failing
@@ -463,6 +466,7 @@ async def test_random_429_5xx_resets_through_the_real_telegram_client(tmp_path: 
     assert delivery.stats.retried == tg.injected and delivery.stats.failed == 0
 
 
+@pytest.mark.slow
 async def test_random_transient_failures_at_scale_200_releases_500_chats(tmp_path: Path) -> None:
     """200 releases to 500 chats (100,000 pairs), 10% of sends failing with 429/5xx/resets."""
     import random
@@ -507,6 +511,7 @@ def _wait_ready(proc: subprocess.Popen[str], timeout: float = 20.0) -> None:
     assert line == "ready", f"worker said {line!r} (exit {proc.poll()})"
 
 
+@pytest.mark.slow
 def test_twenty_kill_minus_nine_during_a_1000_chat_fan_out(tmp_path: Path) -> None:
     """Kill the delivering process 20 times at random points of a 1,000-chat fan-out (each
     kill after a random number of accepted sends, so every life makes progress): nothing is

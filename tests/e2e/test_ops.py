@@ -189,6 +189,7 @@ def test_json_logs_are_one_object_per_line_even_with_tracebacks() -> None:
 # ---- the real process: JSON logs, /metrics, SIGTERM ----------------------------------------
 
 
+@pytest.mark.slow
 async def test_newsbot_run_serves_metrics_logs_json_and_stops_on_sigterm(tmp_path: Path) -> None:
     async with FeedServer() as feeds:
         feeds.publish("customs", Entry("Customs revenue grew", "Revenue text.", guid="g1"))

@@ -77,6 +77,7 @@ async def test_admin_rights_come_from_the_user_id_not_the_name(tmp_path: Path) -
 
 # ---- secrets never in logs ---------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_no_secret_in_any_log_line_or_traceback_while_everything_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

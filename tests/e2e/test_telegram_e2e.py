@@ -308,6 +308,7 @@ async def test_a_release_reaches_its_subscribers_only_and_html_is_escaped(env: E
     assert note["link_preview_options"].get("is_disabled") is not True
 
 
+@pytest.mark.slow
 async def test_429_403_and_migration(env: Env) -> None:
     group, new_group = -600, -100600
     env.tg.set_member(group, ADMIN, "administrator")
@@ -341,6 +342,7 @@ async def test_429_403_and_migration(env: Env) -> None:
     await env.arrives(C, "new minefield mapped")
 
 
+@pytest.mark.slow
 async def test_a_restart_delivers_nothing_twice(env: Env) -> None:
     await env.say(A, "/subscribe demining")
     env.publish("Demining report one: landmines removed", DEMINING_BODY, "r1")
@@ -356,6 +358,7 @@ async def test_a_restart_delivers_nothing_twice(env: Env) -> None:
     assert not env.received(A, "Customs revenue exceeded")  # the backlog is never pushed
 
 
+@pytest.mark.slow
 async def test_admins_hear_when_a_feed_fails_and_recovers(tmp_path: Any) -> None:
     async with FeedServer() as feeds, FakeTelegram() as tg:
         feeds.publish(FEED, *BACKLOG)
@@ -411,6 +414,7 @@ async def test_webhook_mode_checks_the_secret(tmp_path: Any) -> None:
 
 # ---- the real process ------------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_newsbot_run_answers_stops_on_sigterm_and_never_logs_the_token(
         tmp_path: Path) -> None:
     async with FeedServer() as feeds, FakeTelegram() as tg:
