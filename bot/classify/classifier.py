@@ -130,6 +130,11 @@ class Classifier:
             return code
         return detect_language(f"{title}\n{body[:5000]}")
 
+    def stems(self, text: str, language: str = "") -> list[str]:
+        """The stems a text's tokens are matched by, in its language (for inspection)."""
+        text = _clean(text or "")
+        return self._engine(self.language_of(text, "", language)).token_stems(text)
+
     def classify(self, title: str, body: str, language: str = "") -> list[TopicMatch]:
         title = _clean(title or "").strip()
         body = _clean(body or "").strip()

@@ -219,6 +219,10 @@ class Engine:
             self._token_cache[token] = info
         return info
 
+    def token_stems(self, text: str) -> list[str]:
+        """The stem of each token of `text`, as `STEM` elements are matched."""
+        return [self.stem(normalize_token(token)) for token in Tokens(text).tokens]
+
     def match(self, text: str) -> tuple[list[tuple[int, int, int, int]], Tokens]:
         """Atom matches in `text` as (atom id, first token, end token, sentence)."""
         toks = Tokens(text)

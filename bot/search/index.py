@@ -109,6 +109,19 @@ class SearchIndex(Ranking):
         while chunk := list(islice(it, _CHUNK)):
             self._index_chunk(chunk)
 
+    def keys_of(self, item_id: str) -> list[str]:
+        """The keys a release's words are indexed under, title then body (for inspection)."""
+        slot = self._slot.get(item_id)
+        if slot is None:
+            return []
+        key_of = {tid: key for key, tid in self._vocab.items()}
+        return [key_of[t] for t in array("I", self._tokens[slot]) if t != _SEPARATOR]
+
+    def language_of(self, item_id: str) -> str | None:
+        """The language a release is indexed in (its own, or detected when it has none)."""
+        slot = self._slot.get(item_id)
+        return None if slot is None else LANGUAGES[self._langs[slot]]
+
     def remove(self, item_id: str) -> None:
         slot = self._slot.pop(item_id, None)
         if slot is None:

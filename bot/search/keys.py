@@ -9,8 +9,6 @@ Russian key.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from bot.text import fold_diacritics, is_cyrillic, is_numeric, stem
 
 AZ_PREFIX = "~"
@@ -23,17 +21,17 @@ _STOP_TEXT = """a an and are as at be by for from has have in into is it its of 
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
-@lru_cache(maxsize=400_000)
 def doc_key(word: str, language: str) -> str:
     """The index key of a case-folded word (`bot.text.words`) in a release of `language`.
 
     Numbers are their own key in every language (and skip the stemmers: an archive has a
     great many distinct numbers).
     """
-    if is_numeric(word):
-        return word
-    key = stem(fold_diacritics(word), language)
-    if language == "az" and (word.isascii() or not is_cyrillic(word)):
+    folded = fold_diacritics(word)
+    if is_numeric(folded):
+        return folded
+    key = stem(folded, language)
+    if language == "az" and (folded.isascii() or not is_cyrillic(folded)):
         return AZ_PREFIX + key
     return key
 
