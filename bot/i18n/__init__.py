@@ -14,6 +14,7 @@ package data, and each language's is read by Babel (`read_po`) and compiled into
 (milliseconds). `pip install .` is all a user does; Babel is a declared dependency.
 
 Use:
+    preload()                                           # at start-up: {"az": 166, ...}
     tr(lang, "Subscribed to {topics}.", topics=names)    # `_` is the same function
     ntr(lang, "{n} release", "{n} releases", n)         # the plural rules of `lang`
     SORRY = N_("Something went wrong ...")              # a constant, translated where shown
@@ -33,7 +34,7 @@ Maintenance (`python -m bot.i18n --help`):
     python -m bot.i18n update    adds the code's new msgids to the three catalogs, untranslated
 """
 
-from bot.i18n.catalogs import N_, Translator, _, load_catalog, ntr, tr, translator
+from bot.i18n.catalogs import N_, Translator, _, load_catalog, ntr, preload, tr, translator
 from bot.i18n.dates import format_date, format_datetime
 from bot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, pick_language
 from bot.i18n.topics import topic_description, topic_name
@@ -49,6 +50,7 @@ __all__ = [
     "load_catalog",
     "ntr",
     "pick_language",
+    "preload",
     "topic_description",
     "topic_name",
     "tr",

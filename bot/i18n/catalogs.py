@@ -62,6 +62,19 @@ def _compiled(lang: str) -> gettext.GNUTranslations:
     return compile_catalog(load_catalog(lang))
 
 
+def _translated(catalog: Catalog) -> int:
+    return sum(1 for m in catalog if m.id and not m.fuzzy and m.string
+               and (isinstance(m.string, str) or all(m.string)))
+
+
+def preload() -> dict[str, int]:
+    """Reads every catalog now (at start-up, so a broken one stops the bot before it answers
+    anyone): how many texts each language translates, for the start-up log."""
+    for lang in LANGUAGES:
+        _compiled(lang)
+    return {lang: _translated(load_catalog(lang)) for lang in LANGUAGES}
+
+
 def translator(lang: str | None) -> Translator:
     """The translations of `lang` ("ru", "ru-RU", ...); English for a language the bot lacks."""
     return _compiled(pick_language(lang))

@@ -19,6 +19,7 @@ from bot.i18n import (
     load_catalog,
     ntr,
     pick_language,
+    preload,
     topic_description,
     topic_name,
     tr,
@@ -75,6 +76,14 @@ def test_the_english_catalog_lists_every_msgid_and_its_placeholders_are_sound(
     problems = [p for p in catalog_problems(catalogs, used_in_code) if p.startswith("en:")]
     assert problems == []
     assert len([m for m in catalogs["en"] if m.id]) >= 100  # the first set of UI strings
+
+
+def test_preload_reads_every_catalog_and_counts_its_translations(
+    catalogs: dict[str, Catalog]
+) -> None:
+    counts = preload()
+    entries = len([m for m in catalogs["en"] if m.id])
+    assert counts == {"en": 0, "az": entries, "ru": entries}  # English is the msgids
 
 
 def test_the_check_reports_each_kind_of_bad_entry() -> None:
