@@ -1,4 +1,5 @@
-"""The ingest path over a real local feed server: fetch, parse, normalise, store, never twice."""
+"""The ingest path over a real local feed server (the `feeds` fixture): fetch, parse, normalise,
+store, never twice."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -20,17 +21,11 @@ SEED_TITLE = "Customs Cooperation Council Policy Commission holding next session
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    async with FeedServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-async def env(tmp_path: Path, server: FeedServer) -> AsyncIterator[tuple[Poller, Store]]:
+async def env(tmp_path: Path, feeds: FeedServer) -> AsyncIterator[tuple[Poller, Store]]:
     store = Store(tmp_path / "data")
     fetcher = Fetcher(FetchSettings(timeout_seconds=0.5, connect_timeout_seconds=0.5,
                                     max_bytes=200_000))
-    spec = FeedSpec(id="news", url=server.url("news"), interval_seconds=1)
+    spec = FeedSpec(id="news", url=feeds.url("news"), interval_seconds=1)
     poller = Poller(store, fetcher, Classifier(), None, [spec], fetcher.settings, BAKU)
     yield poller, store
     await fetcher.aclose()
@@ -48,40 +43,40 @@ async def poll(poller: Poller):
     return report
 
 
-async def test_first_poll_stores_all_second_gets_304(server: FeedServer, env) -> None:
+async def test_first_poll_stores_all_second_gets_304(feeds: FeedServer, env) -> None:
     poller, store = env
-    server.publish("news", *releases(5))
+    feeds.publish("news", *releases(5))
     first = await poll(poller)
     assert first.ok and first.result.counts() == {"new": 5, "updated": 0, "seen": 0}
     assert all(not i.notify for i in store.iter_items())  # the backlog is never pushed
     second = await poll(poller)
-    assert second.ok and second.not_modified and server.not_modified["news"] == 1
+    assert second.ok and second.not_modified and feeds.not_modified["news"] == 1
     assert store.count_items() == 5
-    server.publish("news", Entry("A new release", "Body.", guid="g99",
+    feeds.publish("news", Entry("A new release", "Body.", guid="g99",
                                  published=datetime.now(UTC)))
     third = await poll(poller)
     assert [i.title for i in third.result.new] == ["A new release"]
     assert store.get_item("g99").notify  # type: ignore[union-attr]
 
 
-async def test_changed_release_is_an_update(server: FeedServer, env) -> None:
+async def test_changed_release_is_an_update(feeds: FeedServer, env) -> None:
     poller, store = env
-    server.publish("news", *releases(2))
+    feeds.publish("news", *releases(2))
     await poll(poller)
-    server.site("news").entries[0].body = "<p>Corrected text.</p>"
-    server.publish("news")
+    feeds.site("news").entries[0].body = "<p>Corrected text.</p>"
+    feeds.publish("news")
     report = await poll(poller)
     assert report.result.counts() == {"new": 0, "updated": 1, "seen": 1}
     assert store.get_item("g1").body == "Corrected text."  # type: ignore[union-attr]
 
 
-async def test_messy_entries_each_once(server: FeedServer, env) -> None:
+async def test_messy_entries_each_once(feeds: FeedServer, env) -> None:
     poller, store = env
     body = (f"<p>{SEED_TITLE}</p><p>{SEED_TITLE}</p><p>22 June 2022 09:50</p>"
             "<p>The session of the Policy Commission of the World Customs Organization "
             "&amp; its partners was held in Brussels &quot;today&quot;.</p>"
             "<script>alert(1)</script>")
-    server.publish(
+    feeds.publish(
         "news",
         Entry(SEED_TITLE, body, link="https://customs.gov.az/en/faydali/xeberler/4426_/"),
         Entry(SEED_TITLE, body, link="http://customs.gov.az/en/faydali/xeberler/4426"),
@@ -103,9 +98,9 @@ async def test_messy_entries_each_once(server: FeedServer, env) -> None:
     assert (await poll(poller)).result.counts()["new"] == 0
 
 
-async def test_missing_date_falls_back_to_fetch_time(server: FeedServer, env) -> None:
+async def test_missing_date_falls_back_to_fetch_time(feeds: FeedServer, env) -> None:
     poller, store = env
-    server.publish("news", Entry("Undated", "Text.", guid="u1"))
+    feeds.publish("news", Entry("Undated", "Text.", guid="u1"))
     await poll(poller)
     item = store.get_item("u1")
     assert item and item.published_estimated
@@ -126,26 +121,26 @@ async def test_missing_date_falls_back_to_fetch_time(server: FeedServer, env) ->
     ],
 )
 async def test_failures_are_recorded_and_the_next_poll_works(
-    server: FeedServer, env, fault: Fault, reason: str
+    feeds: FeedServer, env, fault: Fault, reason: str
 ) -> None:
     poller, store = env
-    server.publish("news", *releases(3))
-    server.set_fault("news", fault)
+    feeds.publish("news", *releases(3))
+    feeds.set_fault("news", fault)
     report = await poll(poller)
     assert not report.ok and reason in (report.error or "")
     health = store.feed_state("news")
     assert health.consecutive_failures == 1 and reason in (health.last_error or "")
     assert store.count_items() == 0
-    server.set_fault("news", None)
+    feeds.set_fault("news", None)
     report = await poll(poller)
     assert report.ok and report.result.counts()["new"] == 3
     assert store.feed_state("news").consecutive_failures == 0
 
 
-async def test_a_failing_feed_does_not_stop_the_others(tmp_path: Path, server: FeedServer) -> None:
-    server.publish("good", *releases(2))
-    server.set_fault("bad", Fault(status=503))
-    specs = [FeedSpec(id="bad", url=server.url("bad")), FeedSpec(id="good", url=server.url("good"))]
+async def test_a_failing_feed_does_not_stop_the_others(tmp_path: Path, feeds: FeedServer) -> None:
+    feeds.publish("good", *releases(2))
+    feeds.set_fault("bad", Fault(status=503))
+    specs = [FeedSpec(id="bad", url=feeds.url("bad")), FeedSpec(id="good", url=feeds.url("good"))]
     fetcher = Fetcher(FetchSettings(timeout_seconds=0.5, connect_timeout_seconds=0.5))
     with Store(tmp_path) as store:
         poller = Poller(store, fetcher, Classifier(), None, specs, fetcher.settings, BAKU)
@@ -157,9 +152,9 @@ async def test_a_failing_feed_does_not_stop_the_others(tmp_path: Path, server: F
     await fetcher.aclose()
 
 
-async def test_a_gone_feed_stops_being_polled(server: FeedServer, env) -> None:
+async def test_a_gone_feed_stops_being_polled(feeds: FeedServer, env) -> None:
     poller, store = env
-    server.set_fault("news", Fault(status=410))
+    feeds.set_fault("news", Fault(status=410))
     alerts = []
 
     async def on_health(spec, state, what):
@@ -171,10 +166,10 @@ async def test_a_gone_feed_stops_being_polled(server: FeedServer, env) -> None:
     assert await poller.poll_all() == []
 
 
-async def test_old_entries_appearing_later_are_archived_not_pushed(server: FeedServer, env) -> None:
+async def test_old_entries_appearing_later_are_archived_not_pushed(feeds: FeedServer, env) -> None:
     poller, store = env
-    server.publish("news", *releases(1))
+    feeds.publish("news", *releases(1))
     await poll(poller)
-    server.publish("news", *releases(30)[1:])  # the feed suddenly lists its history
+    feeds.publish("news", *releases(30)[1:])  # the feed suddenly lists its history
     report = await poll(poller)
     assert len(report.result.new) == 29 and not any(i.notify for i in report.result.new)
