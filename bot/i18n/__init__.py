@@ -10,8 +10,8 @@ Why .po parsed at start-up, not .mo: the .po files are the only thing translator
 edit and git diffs; a committed .mo goes stale the moment someone forgets to recompile it, and
 building one at install time would need a setuptools build step. So the .po files ship as
 package data, and each language's is read by Babel (`read_po`) and compiled into memory
-(`write_mo` into a buffer, opened as `gettext.GNUTranslations`) on first use, once per process
-(milliseconds). `pip install .` is all a user does; Babel is a declared dependency.
+(`write_mo` into a buffer, opened as `gettext.GNUTranslations`) once per process, by `preload()`
+at start-up or on first use (milliseconds). `pip install .` is all a user does; Babel is a declared dependency.
 
 Use:
     preload()                                           # at start-up: {"az": 166, ...}
