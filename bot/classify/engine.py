@@ -55,7 +55,6 @@ def _upperish(token: str) -> bool:
     return n == 1 and len(token) == 1
 
 
-
 class Tokens:
     """The tokens of a text, with their sentence numbers; character spans on demand.
 

@@ -184,8 +184,9 @@ class SearchIndex(Ranking):
         return tids
 
     def _index_chunk(self, items: list[Item]) -> None:
-        """Index releases: Python runs per release, per distinct byte token (see `_term_ids`)
-        and per distinct term of the chunk; numpy does everything per token and per posting.
+        """Index releases: Python runs per release, per distinct byte token (see
+        `ByteTokens.term_ids`) and per distinct term of the chunk; numpy does everything per
+        token and per posting.
         Slots only grow, so postings stay sorted."""
         self._dict_cache.clear()
         latest = {item.id: i for i, item in enumerate(items)}  # same id twice: last wins

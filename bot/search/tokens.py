@@ -152,7 +152,7 @@ class ByteTokens:
 
         ``words(text)`` is the concatenation of ``words(token)`` over the text's *byte tokens*
         (runs of ASCII letters and digits and non-ASCII characters), so the costly
-        normalisation can wait for the distinct tokens (`_byte_term_ids`): `normalise` works
+        normalisation can wait for the distinct tokens (`_byte_term_ids`): `fold_case` works
         character by character, except for NFC, which never joins a letter or digit across an
         ASCII character (the only compositions with one are "<", "=", ">" + U+0338, which make
         no letter), and for the lower case of "Σ", which depends on the letters around it, even
@@ -175,7 +175,7 @@ class ByteTokens:
     def _byte_term_ids(
         self, encoded: list[bytes], az: list[bool]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """`_term_ids` of UTF-8 texts without a "Σ". numpy finds the byte tokens, hashes them
+        """`term_ids` of UTF-8 texts without a "Σ". numpy finds the byte tokens, hashes them
         and looks them up in the table of known tokens (`_TokenTable`, kept across chunks);
         Python runs once per new token and once per very long token, taking
         ``words(token)``. A token is almost always one word;
