@@ -11,7 +11,8 @@ edit and git diffs; a committed .mo goes stale the moment someone forgets to rec
 building one at install time would need a setuptools build step. So the .po files ship as
 package data, and each language's is read by Babel (`read_po`) and compiled into memory
 (`write_mo` into a buffer, opened as `gettext.GNUTranslations`) once per process, by `preload()`
-at start-up or on first use (milliseconds). `pip install .` is all a user does; Babel is a declared dependency.
+at start-up or on first use (milliseconds). `pip install .` is all a user does; Babel is a
+declared dependency.
 
 Use:
     preload()                                           # at start-up: {"az": 166, ...}
