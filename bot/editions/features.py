@@ -45,7 +45,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _SENTENCE_END = re.compile(r"[.!?:;«»\"“”„(\n—–-]\s*$")
 # capitalised words that name institutions, not people: in every release, they tell nothing
 # (folded stems; a word is generic when its folded form starts with one)
-_GENERIC = tuple("""
+_GENERIC_STEMS = """
 komit dovlat gosudarstv state gomruk tamozh customs respublik republic prezident president
 nazirl ministr xidmat khidmat sluzhb service agentl agentstv agency markaz tsentr centre center
 akadem academy idar upravl department kabinet cabinet majall kodeks code tashkilat organi
@@ -54,7 +54,8 @@ world milli natsional national region sadr predsedat chairman muavin zamestit de
 glavn main general ofis office liman port strateji strateg aeroport airport portal elektron
 electron standart standard framework sekretar secretar katib vatan otechestv patriotic
 azarbayjan azerbayjan azerbaijan azerbaydzhan
-""".split())
+"""
+_GENERIC = tuple(_GENERIC_STEMS.split())
 
 
 def names(text: str, language: str) -> frozenset[str]:

@@ -15,7 +15,7 @@ COUNTRIES: dict[str, str] = {
     "AZ": r"azarbayjan|azerbayjan|azerbaijan|azerbaydzhan",
     "GE": r"gurjust|gruzi(?:ya|i|yu|ey|n)|georgia",
     "UZ": r"ozbak|uzbek",
-    "KZ": r"[qk]azakh(?:ist|st|\b)|[qk]azakhs",
+    "KZ": r"qazakhist|kazakhst|kazakh(?:\b|s)",  # not az Qazax, a district
     "TR": r"turkiy|turts|turetsk|turkey|turkish",
     "RU": r"rusiya|rossi|russia|russian",
     "IR": r"iran",
@@ -69,7 +69,7 @@ PLACES: dict[str, str] = {
     "sadarak": r"sadarak|sederek|sadarek",
     "dilucu": r"dilu(?:j|dzh|c)u",
     "julfa": r"julfa|dzhulf|culfa",
-    "sinig-korpu": r"sin[iy][qgk] k(?:o|yo)rpu",
+    "sinig-korpu": r"s[iy]n[iy][qgk] k(?:o|yo|e)rp(?:u|yu)",
     "balakan": r"balakan|belokan|balaken",
     "khudat": r"khudat",
     "horadiz": r"horadiz|goradiz",

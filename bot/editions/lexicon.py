@@ -41,7 +41,7 @@ CONCEPTS: dict[str, str] = {
     "parcels": r"baghlam|posylk|parcel",
     "postal": r"pocht(?:a|u|e|y|o)?\b|pochtov|postal|\bmail\b",
     "express": r"ekspress|express",
-    "ecommerce": r"elektron ticarat|elektron tijarat|elektronn\w* torgovl|e-commerce"
+    "ecommerce": r"elektron tijarat|elektronn\w* torgovl|e-commerce"
                  r"|internet magaz|onlayn magaz|online shop|internet",
     # institutions and instruments
     "aeo": r"sio\b|ueo\b|aeo\b|salahiyyatli iqtisadi operator|upolnomochenn\w* ekonom"
@@ -64,7 +64,8 @@ CONCEPTS: dict[str, str] = {
     "academy": r"akademiya|akademi|academy",
     "course": r"kurs|course",
     "seminar": r"seminar|workshop",
-    "risk-management": r"risklarin idara|upravleni\w* risk|risk management|risk profil|profil\w* risk",
+    "risk-management": r"risklarin idara|upravleni\w* risk|risk management|risk profil"
+                       r"|profil\w* risk",
     "customs-value": r"gomruk dayar|tamozhenn\w* stoimost|customs valu",
     "x-ray": r"rentgen|x-ray",
     "sniffer-dog": r"xidmati it|khidmati it|sluzhebn\w* sobak|sniffer dog|kinolo|canine",
@@ -75,7 +76,7 @@ CONCEPTS: dict[str, str] = {
     "middle-corridor": r"orta dahliz|sredn\w* koridor|middle corridor",
     "trans-caspian": r"trans-khazar|transkaspi|trans-caspian",
     "strategic-plan": r"strateji plan|strategichesk\w* plan|strategic plan",
-    "foreign-trade": r"khariji ticarat|khariji tijarat|vneshnetorgov|vneshn\w* torgovl|foreign trade",
+    "foreign-trade": r"khariji tijarat|vneshnetorgov|vneshn\w* torgovl|foreign trade",
     "export": r"ikhraj|eksport|export",
     "import": r"idkhal|import|vvoz",
     "budget": r"budja|byudzhet|budget",
@@ -87,7 +88,7 @@ CONCEPTS: dict[str, str] = {
     "advance-information": r"ilkin (?:elektron )?malumat|predvaritel\w* (?:elektronn\w* )?info"
                            r"|advance (?:electronic )?(?:data|information)",
     "pilot-project": r"pilot",
-    "working-group": r"ishchi qrup|rabоch\w* grupp|rabochu?\w* grupp|working group",
+    "working-group": r"ishchi qrup|raboch\w* grupp|working group",
     "expert-group": r"ekspert qrup|ekspertn\w* grupp|expert group",
     "smart-customs": r"aghilli gomruk|umn\w* tamozh|smart customs",
     "electronic-declaration": r"elektron bayannama|elektronn\w* deklarats|electronic declaration",

@@ -70,6 +70,12 @@ def _weight(q: Quantity) -> float:
     return 0.5 if digits == 1 else 1.0 if digits == 2 else 1.5
 
 
+def _precise(quantities: tuple[Quantity, ...]) -> list[Quantity]:
+    """Figures of three significant digits or more, years left out."""
+    return [q for q in quantities if q.significant_digits >= 3
+            and not (not q.unit and q.precision >= 1 and 1990 <= q.value <= 2100)]
+
+
 def _quantities(a: EditionFeatures, b: EditionFeatures) -> tuple[float, str]:
     """Score of the figures both editions give, and a veto when a measured unit (kg, tonnes,
     hectares, money) appears in both but no figure of that unit agrees."""
@@ -77,6 +83,12 @@ def _quantities(a: EditionFeatures, b: EditionFeatures) -> tuple[float, str]:
     for q in a.quantities:
         if any(same_quantity(q, r) for r in b.quantities):
             score += _weight(q)
+    # a release's own figures are shared by its editions (at least the headline one): two
+    # editions each giving several precise figures with none in common report different things
+    mine, theirs = _precise(a.quantities), _precise(b.quantities)
+    if len(mine) >= 2 and len(theirs) >= 2 and not any(
+            same_quantity(q, r) for q in mine for r in theirs):
+        return score, "no precise figure in common"
     for unit in MEASURED_UNITS:
         mine = [q for q in a.quantities if q.unit == unit]
         theirs = [q for q in b.quantities if q.unit == unit]
