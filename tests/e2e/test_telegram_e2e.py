@@ -31,7 +31,8 @@ from bot.platforms.telegram.render import render_html
 from bot.platforms.telegram.transport import TelegramTransport
 from tests.conftest import settled, until
 from tests.fakes.feed_server import Entry, Fault, FeedServer
-from tests.fakes.telegram_api import BOT_ID, FakeTelegram, parse_telegram_html, utf16_len
+from tests.fakes.telegram_api import BOT_ID, FakeTelegram
+from tests.fakes.telegram_html import parse_telegram_html, utf16_len
 from tests.helpers import free_port
 
 # PTB's own RetryAfter warns that retry_after will become a timedelta (the adapter handles both)

@@ -35,25 +35,22 @@ Per-request work is small (one form parse, one HTML scan, deque updates), so 10,
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
-import math
 import random
-import re
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from bot.webserver import start_site
-from tests.fakes.telegram_html import HtmlError, parse_telegram_html, utf16_len
+from tests.fakes.telegram_html import utf16_len
+from tests.fakes.telegram_methods import BotApiMethods
+from tests.fakes.telegram_records import BOT_ID, Call, ChatState, TelegramLimits, TgFault
 
-BOT_ID = 7000001
 BOT_USERNAME = "customs_news_bot"
 DEFAULT_TOKEN = "7000001:TEST-token-abcdefghijklmnop"
 
@@ -62,55 +59,9 @@ _JSON_PARAMS = frozenset({
     "reply_markup", "link_preview_options", "entities", "commands", "allowed_updates", "scope",
     "reply_parameters", "caption_entities", "media", "results", "permissions",
 })
-_ADMIN_STATUSES = ("administrator", "creator")
 
 
-# ---- records and settings ---------------------------------------------------------------------
-
-@dataclass(slots=True)
-class Call:
-    method: str
-    params: dict[str, Any]
-    time: float  # time.monotonic() on arrival
-    status: int = 200  # the HTTP status answered
-    chat_id: str | None = None
-
-
-@dataclass(slots=True)
-class TelegramLimits:
-    """What the fake enforces when limits are on (Telegram's published limits)."""
-
-    overall_per_second: int = 30  # sends in any 1-second window
-    per_chat_interval: float = 1.0  # seconds between two sends to one chat
-    group_per_minute: int = 20  # sends to one group/channel in any 60-second window
-    tolerance: float = 0.0  # seconds of slack granted on the per-chat interval
-
-
-@dataclass(slots=True)
-class TgFault:
-    """One injected failure. kind: retry_after | blocked | kicked | migrate | not_found |
-    server_error | reset | delay | bad_request."""
-
-    kind: str
-    chat_id: str | None = None  # None: any chat
-    methods: frozenset[str] = frozenset({"sendMessage"})
-    times: int | None = 1  # None: until cleared
-    retry_after: int = 1
-    migrate_to: int | None = None
-    status: int = 500
-    delay: float = 0.0
-    description: str = ""
-
-
-@dataclass
-class _ChatState:
-    chat: dict[str, Any]
-    next_message_id: int = 1
-    last_send: float = -1e9
-    window: deque[float] = field(default_factory=deque)
-
-
-class FakeTelegram:
+class FakeTelegram(BotApiMethods):
     def __init__(self, token: str | None = DEFAULT_TOKEN, enforce_limits: bool = False,
                  limits: TelegramLimits | None = None, validate_html: bool = True,
                  record_params: bool = True, fail_ratio: float = 0.0,
@@ -146,7 +97,7 @@ class FakeTelegram:
         self.members: dict[tuple[int, int], str] = {}  # (chat id, user id) -> status
         self.closing = False
         self.base = ""
-        self._chats: dict[int, _ChatState] = {}
+        self._chats: dict[int, ChatState] = {}
         self._usernames: dict[str, int] = {}
         self._users: dict[int, dict[str, Any]] = {}
         self._updates: deque[dict[str, Any]] = deque()
@@ -202,7 +153,7 @@ class FakeTelegram:
                 chat["first_name"] = title or f"User {chat_id}"
             else:
                 chat["title"] = title or f"Chat {chat_id}"
-            state = self._chats[chat_id] = _ChatState(chat)
+            state = self._chats[chat_id] = ChatState(chat)
         if username:
             state.chat["username"] = username
             self._usernames[username.lower().lstrip("@")] = chat_id
@@ -419,24 +370,6 @@ class FakeTelegram:
         finally:
             self._notify()
 
-    @staticmethod
-    def _ok(result: Any) -> web.Response:
-        return web.Response(text=json.dumps({"ok": True, "result": result}),
-                            content_type="application/json")
-
-    def _error(self, call: Call, status: int, description: str,
-               parameters: dict[str, Any] | None = None) -> web.Response:
-        call.status = status
-        body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
-        if parameters:
-            body["parameters"] = parameters
-        return web.Response(status=status, text=json.dumps(body),
-                            content_type="application/json")
-
-    def _too_many(self, call: Call, retry_after: int) -> web.Response:
-        return self._error(call, 429, f"Too Many Requests: retry after {retry_after}",
-                           {"retry_after": retry_after})
-
     async def _fault(self, request: web.Request, call: Call,
                      params: dict[str, Any]) -> web.StreamResponse | None:
         target = self._resolve(params.get("chat_id"))
@@ -462,246 +395,6 @@ class FakeTelegram:
         response = await self._answer_fault(request, call, fault)
         assert response is not None
         return response
-
-    async def _answer_fault(self, request: web.Request, call: Call,
-                            fault: TgFault) -> web.StreamResponse | None:
-        kind = fault.kind
-        if kind == "delay":
-            await asyncio.sleep(fault.delay)
-            return None
-        if kind == "retry_after":
-            return self._too_many(call, fault.retry_after)
-        if kind == "blocked":
-            return self._error(call, 403, "Forbidden: bot was blocked by the user")
-        if kind == "kicked":
-            return self._error(call, 403, "Forbidden: bot was kicked from the group chat")
-        if kind == "migrate":
-            return self._error(call, 400, "Bad Request: group chat was upgraded to a supergroup "
-                               "chat", {"migrate_to_chat_id": fault.migrate_to})
-        if kind == "not_found":
-            return self._error(call, 400, "Bad Request: chat not found")
-        if kind == "bad_request":
-            return self._error(call, 400, fault.description or "Bad Request: bad request")
-        if kind == "server_error":
-            return self._error(call, fault.status, fault.description or "Internal Server Error")
-        if kind == "reset":
-            call.status = 0
-            if request.transport is not None:
-                request.transport.abort()
-            raise asyncio.CancelledError  # aiohttp drops the connection without an answer
-        raise ValueError(f"unknown fault kind {kind!r}")
-
-    # ---- limits --------------------------------------------------------------------------------
-
-    def _over_limit(self, state: _ChatState, now: float) -> int:
-        """0 if a send to this chat is allowed now, else the retry_after to answer."""
-        limits = self.limits
-        assert limits is not None
-        overall = self._overall
-        while overall and overall[0] <= now - 1.0:
-            overall.popleft()
-        if len(overall) >= limits.overall_per_second:
-            return max(1, math.ceil(overall[0] + 1.0 - now))
-        if now - state.last_send < limits.per_chat_interval - limits.tolerance:
-            return max(1, math.ceil(state.last_send + limits.per_chat_interval - now))
-        if state.chat["type"] != "private":
-            window = state.window
-            while window and window[0] <= now - 60.0:
-                window.popleft()
-            if len(window) >= limits.group_per_minute:
-                return max(1, math.ceil(window[0] + 60.0 - now))
-        return 0
-
-    def _record_send(self, state: _ChatState, now: float) -> None:
-        state.last_send = now
-        self.send_times.append(now)
-        if self.limits is not None:
-            self._overall.append(now)
-            if state.chat["type"] != "private":
-                state.window.append(now)
-
-    # ---- methods ---------------------------------------------------------------------------------
-
-    def _public_message(self, msg: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in msg.items() if k != "html"}
-
-    def _chat_or_error(self, call: Call, params: dict[str, Any]) -> _ChatState | web.Response:
-        cid = self._resolve(params.get("chat_id"))
-        if cid is None or cid not in self._chats:
-            return self._error(call, 400, "Bad Request: chat not found")
-        if cid in self.migrated:
-            return self._error(call, 400, "Bad Request: group chat was upgraded to a supergroup "
-                               "chat", {"migrate_to_chat_id": self.migrated[cid]})
-        if cid in self.blocked:
-            return self._error(call, 403, "Forbidden: bot was blocked by the user")
-        return self._chats[cid]
-
-    def _text(self, call: Call, params: dict[str, Any]) -> tuple[str, str] | web.Response:
-        raw = str(params.get("text", ""))
-        text = raw
-        if str(params.get("parse_mode", "")).upper() == "HTML" and self.validate_html:
-            try:
-                text, _ = parse_telegram_html(raw)
-            except HtmlError as exc:
-                return self._error(call, 400, f"Bad Request: {exc}")
-        if not text.strip():
-            return self._error(call, 400, "Bad Request: message text is empty")
-        if utf16_len(text) > 4096:
-            return self._error(call, 400, "Bad Request: message is too long")
-        return text, raw
-
-    async def _m_getMe(self, call: Call, params: dict[str, Any]) -> web.Response:
-        return self._ok(self.bot)
-
-    async def _m_deleteWebhook(self, call: Call, params: dict[str, Any]) -> web.Response:
-        self.webhook = None
-        return self._ok(True)
-
-    async def _m_setWebhook(self, call: Call, params: dict[str, Any]) -> web.Response:
-        self.webhook = {"url": params.get("url", ""), "secret": params.get("secret_token")}
-        return self._ok(True)
-
-    async def _m_getWebhookInfo(self, call: Call, params: dict[str, Any]) -> web.Response:
-        url = self.webhook["url"] if self.webhook else ""
-        return self._ok({"url": url, "has_custom_certificate": False,
-                         "pending_update_count": len(self._updates)})
-
-    async def _m_getUpdates(self, call: Call, params: dict[str, Any]) -> web.Response:
-        offset = int(params.get("offset") or 0)
-        limit = int(params.get("limit") or 100)
-        timeout = float(params.get("timeout") or 0)
-        while self._updates and self._updates[0]["update_id"] < offset:
-            self._updates.popleft()  # confirmed
-        deadline = time.monotonic() + timeout
-        while not self.closing:
-            if self._updates:
-                return self._ok(list(itertools.islice(self._updates, limit)))
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._new_update.wait(), remaining)
-        return self._ok([])
-
-    async def _m_sendMessage(self, call: Call, params: dict[str, Any]) -> web.Response:
-        state = self._chat_or_error(call, params)
-        if isinstance(state, web.Response):
-            return state
-        parsed = self._text(call, params)
-        if isinstance(parsed, web.Response):
-            return parsed
-        now = call.time
-        if self.limits is not None:
-            retry_after = self._over_limit(state, now)
-            if retry_after:
-                self.rate_limited += 1
-                return self._too_many(call, retry_after)
-        self._record_send(state, now)
-        text, raw = parsed
-        msg: dict[str, Any] = {"message_id": state.next_message_id, "date": int(time.time()),
-                               "chat": state.chat, "from": self.bot, "text": text, "html": raw}
-        state.next_message_id += 1
-        if params.get("reply_markup"):
-            msg["reply_markup"] = params["reply_markup"]
-        if params.get("link_preview_options"):
-            msg["link_preview_options"] = params["link_preview_options"]
-        self.messages[(state.chat["id"], msg["message_id"])] = msg
-        self.sent.append(msg)
-        return self._ok(self._public_message(msg))
-
-    async def _edit(self, call: Call, params: dict[str, Any], text_too: bool) -> web.Response:
-        state = self._chat_or_error(call, params)
-        if isinstance(state, web.Response):
-            return state
-        key = (state.chat["id"], int(params.get("message_id") or 0))
-        msg = self.messages.get(key)
-        if msg is None:
-            return self._error(call, 400, "Bad Request: message to edit not found")
-        text, raw = msg["text"], msg["html"]
-        if text_too:
-            parsed = self._text(call, params)
-            if isinstance(parsed, web.Response):
-                return parsed
-            text, raw = parsed
-        markup = params.get("reply_markup")
-        if raw == msg["html"] and markup == msg.get("reply_markup"):
-            return self._error(call, 400, "Bad Request: message is not modified: specified new "
-                               "message content and reply markup are exactly the same as a "
-                               "current content and reply markup of the message")
-        msg.update(text=text, html=raw, edit_date=int(time.time()))
-        if markup:
-            msg["reply_markup"] = markup
-        else:
-            msg.pop("reply_markup", None)
-        return self._ok(self._public_message(msg))
-
-    async def _m_editMessageText(self, call: Call, params: dict[str, Any]) -> web.Response:
-        return await self._edit(call, params, text_too=True)
-
-    async def _m_editMessageReplyMarkup(self, call: Call, params: dict[str, Any]) -> web.Response:
-        return await self._edit(call, params, text_too=False)
-
-    async def _m_answerCallbackQuery(self, call: Call, params: dict[str, Any]) -> web.Response:
-        return self._ok(True)
-
-    async def _m_setMyCommands(self, call: Call, params: dict[str, Any]) -> web.Response:
-        commands = params.get("commands") or []
-        for c in commands:
-            if not re.fullmatch(r"[a-z0-9_]{1,32}", c.get("command", "")) or not (
-                    1 <= len(c.get("description", "")) <= 256):
-                return self._error(call, 400, "Bad Request: BOT_COMMAND_INVALID")
-        self.commands = commands
-        return self._ok(True)
-
-    async def _m_getMyCommands(self, call: Call, params: dict[str, Any]) -> web.Response:
-        return self._ok(self.commands)
-
-    async def _m_deleteMyCommands(self, call: Call, params: dict[str, Any]) -> web.Response:
-        self.commands = []
-        return self._ok(True)
-
-    async def _m_getChat(self, call: Call, params: dict[str, Any]) -> web.Response:
-        cid = self._resolve(params.get("chat_id"))
-        if cid is None or cid not in self._chats:
-            return self._error(call, 400, "Bad Request: chat not found")
-        gifts = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-                 "premium_subscription": False, "gifts_from_channels": False}
-        return self._ok({**self._chats[cid].chat, "accent_color_id": 0, "max_reaction_count": 11,
-                         "accepted_gift_types": gifts})
-
-    def _member(self, chat_id: int, user_id: int) -> dict[str, Any]:
-        user = self.bot if user_id == BOT_ID else self.user(user_id)
-        status = self.members.get((chat_id, user_id), "member")
-        member: dict[str, Any] = {"status": status, "user": user}
-        if status == "creator":
-            member["is_anonymous"] = False
-        elif status == "administrator":
-            member.update(
-                can_be_edited=False, is_anonymous=False, can_manage_chat=True,
-                can_delete_messages=True, can_manage_video_chats=True,
-                can_restrict_members=True, can_promote_members=False, can_change_info=True,
-                can_invite_users=True, can_post_stories=False, can_edit_stories=False,
-                can_delete_stories=False, can_post_messages=True, can_edit_messages=True,
-                can_pin_messages=True,
-            )
-        elif status == "restricted":
-            member.update(is_member=True, can_send_messages=False, until_date=0)
-        elif status == "kicked":
-            member["until_date"] = 0
-        return member
-
-    async def _m_getChatMember(self, call: Call, params: dict[str, Any]) -> web.Response:
-        cid = self._resolve(params.get("chat_id"))
-        if cid is None or cid not in self._chats:
-            return self._error(call, 400, "Bad Request: chat not found")
-        return self._ok(self._member(cid, int(params.get("user_id") or 0)))
-
-    async def _m_getChatAdministrators(self, call: Call, params: dict[str, Any]) -> web.Response:
-        cid = self._resolve(params.get("chat_id"))
-        if cid is None or cid not in self._chats:
-            return self._error(call, 400, "Bad Request: chat not found")
-        return self._ok([self._member(c, u) for (c, u), status in self.members.items()
-                         if c == cid and status in _ADMIN_STATUSES])
 
     async def _post_webhook(self, update: dict[str, Any]) -> None:
         assert self.webhook is not None

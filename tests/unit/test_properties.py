@@ -34,7 +34,7 @@ from handlers import router
 from handlers.deps import Deps
 from handlers.router import COMMANDS, dispatch, parse_command_text
 from tests.fakes.feed_server import Entry, rss_bytes
-from tests.fakes.telegram_api import HtmlError, parse_telegram_html, utf16_len
+from tests.fakes.telegram_html import HtmlError, parse_telegram_html, utf16_len
 from tests.helpers import fixture_releases
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
