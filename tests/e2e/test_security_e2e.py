@@ -22,6 +22,7 @@ from handlers import router
 from handlers.deps import Deps
 from handlers.router import COMMANDS
 from tests.conftest import until
+from tests.fakes.feed_server import FeedServer
 from tests.helpers import (
     SECRETS,
     SLACK_APP,
@@ -79,7 +80,7 @@ async def test_admin_rights_come_from_the_user_id_not_the_name(tmp_path: Path) -
 
 @pytest.mark.slow
 async def test_no_secret_in_any_log_line_or_traceback_while_everything_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, feeds: FeedServer
 ) -> None:
     """The whole App with Telegram (real PTB vs the fake, faults injected) and Slack (API on a
     closed port: every call fails), DEBUG logs captured from the root handler; a handler that
@@ -88,7 +89,7 @@ async def test_no_secret_in_any_log_line_or_traceback_while_everything_fails(
     from bot.platforms.base import RateLimits
     from bot.platforms.slack.app import SlackAdapter
     from bot.platforms.telegram.app import TelegramAdapter
-    from tests.fakes.feed_server import Entry, FeedServer
+    from tests.fakes.feed_server import Entry
     from tests.fakes.telegram_api import FakeTelegram
 
     buffer = io.StringIO()
@@ -98,7 +99,7 @@ async def test_no_secret_in_any_log_line_or_traceback_while_everything_fails(
 
     monkeypatch.setitem(COMMANDS, "stats", COMMANDS["stats"]._replace(handler=leaky))
     with logs_to(buffer, "DEBUG", "kv", SECRETS[:1] + SECRETS[2:]):
-        async with FeedServer() as feeds, FakeTelegram(token=TG_TOKEN) as tg:
+        async with FakeTelegram(token=TG_TOKEN) as tg:
             feeds.publish("news", Entry("Backlog", "Old.", guid="b0"))
             settings = Settings()
             settings.storage.path = tmp_path / "data"

@@ -84,8 +84,8 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Any) -> AsyncIterator[Env]:
-    async with FeedServer() as feeds, FakeSlack() as slack:
+async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[Env]:
+    async with FakeSlack() as slack:
         feeds.publish(FEED, *BACKLOG)
         settings = Settings()
         settings.storage.path = tmp_path / "data"

@@ -132,8 +132,8 @@ class Env:
 
 
 @pytest.fixture
-async def env(tmp_path: Any) -> AsyncIterator[Env]:
-    async with FeedServer() as feeds, FakeTelegram() as tg:
+async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[Env]:
+    async with FakeTelegram() as tg:
         feeds.publish(FEED, *BACKLOG)
         settings = make_settings(tmp_path, tg, feeds)
         env = Env(app=None, tg=tg, feeds=feeds, settings=settings)  # type: ignore[arg-type]
@@ -360,8 +360,8 @@ async def test_a_restart_delivers_nothing_twice(env: Env) -> None:
 
 
 @pytest.mark.slow
-async def test_admins_hear_when_a_feed_fails_and_recovers(tmp_path: Any) -> None:
-    async with FeedServer() as feeds, FakeTelegram() as tg:
+async def test_admins_hear_when_a_feed_fails_and_recovers(tmp_path: Any, feeds: FeedServer) -> None:
+    async with FakeTelegram() as tg:
         feeds.publish(FEED, *BACKLOG)
         settings = make_settings(tmp_path, tg, feeds)
         settings.fetch.alert_after_failures = 2
@@ -382,8 +382,8 @@ async def test_admins_hear_when_a_feed_fails_and_recovers(tmp_path: Any) -> None
 
 # ---- webhook mode ------------------------------------------------------------------------------
 
-async def test_webhook_mode_checks_the_secret(tmp_path: Any) -> None:
-    async with FeedServer() as feeds, FakeTelegram() as tg:
+async def test_webhook_mode_checks_the_secret(tmp_path: Any, feeds: FeedServer) -> None:
+    async with FakeTelegram() as tg:
         feeds.publish(FEED, *BACKLOG)
         settings = make_settings(tmp_path, tg, feeds)
         port = free_port()
@@ -417,8 +417,8 @@ async def test_webhook_mode_checks_the_secret(tmp_path: Any) -> None:
 
 @pytest.mark.slow
 async def test_newsbot_run_answers_stops_on_sigterm_and_never_logs_the_token(
-        tmp_path: Path) -> None:
-    async with FeedServer() as feeds, FakeTelegram() as tg:
+        tmp_path: Path, feeds: FeedServer) -> None:
+    async with FakeTelegram() as tg:
         feeds.publish(FEED, *BACKLOG)
         config = tmp_path / "config.toml"
         config.write_text(f"""
