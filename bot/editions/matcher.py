@@ -163,7 +163,7 @@ def decide(stories: Sequence[StoryRef], edition: EditionCandidate,
            settings: MatchSettings = MatchSettings()) -> Decision:
     """The story `edition` joins among `stories` (recent candidates), or a new story of its own.
 
-    Deterministic: the highest evidence wins, ties go to the older story id order."""
+    Deterministic: the highest evidence wins; a tie goes to the smaller story id."""
     best: tuple[float, str] | None = None
     chosen: tuple[StoryRef, Evidence] | None = None
     for story in stories:
