@@ -74,9 +74,10 @@ PLACES: dict[str, str] = {
     "khudat": r"khudat",
     "horadiz": r"horadiz|goradiz",
     "lachin-post": r"lachin",
-    "baku-port": r"(?:baki|baku)\w* (?:\w+ ){0,4}(?:liman|port)\w*|\bport\w* (?:of )?baku"
+    "baku-port": r"(?:baki|baku)\w* (?:\w+ ){0,4}(?<!hava )(?:liman|port)\w*"
+                 r"|\bport\w* (?:of )?baku"
                  r"|bakinsk\w* (?:\w+ ){0,3}port|(?:a|ya)l(?:a|ya)t\b",
-    "baku-airport": r"aeroport|airport|heydar aliyev|geydar aliev",
+    "baku-airport": r"aeroport|airport|hava liman|heydar aliyev|geydar aliev",
     "post-office": r"pocht\w* gomruk|pochtov\w* tamozh|postal customs|baki pocht",
     # districts and cities
     "fuzuli": r"fuzuli|fizuli",

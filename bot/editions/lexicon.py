@@ -93,6 +93,12 @@ CONCEPTS: dict[str, str] = {
     "smart-customs": r"aghilli gomruk|umn\w* tamozh|smart customs",
     "electronic-declaration": r"elektron bayannama|elektronn\w* deklarats|electronic declaration",
 }
+# what a seizure is of: every edition of a seizure names it, so two different ones conflict
+GOODS = frozenset({
+    "heroin", "cocaine", "methamphetamine", "mephedrone", "cannabis", "ecstasy", "opium",
+    "caviar", "cigarettes", "tobacco", "alcohol", "ammunition", "weapons", "currency", "gold",
+    "medicines",
+})
 _COMPILED = [(key, re.compile(rf"\b(?:{pattern})")) for key, pattern in CONCEPTS.items()]
 
 

@@ -19,11 +19,14 @@ from datetime import timedelta
 
 from bot.editions.features import EditionCandidate, EditionFeatures, candidate
 from bot.editions.gazetteer import COMMON_PLACES
+from bot.editions.lexicon import GOODS
 from bot.editions.numbers import Quantity, same_quantity
 from bot.editions.translit import same_name
 from bot.models import Item
 
-MEASURED_UNITS = frozenset({"kg", "t", "ha", "manat", "usd"})
+MEASURED_UNITS = frozenset({"kg", "ha", "manat", "usd", "eur"})
+CONTENT = ("figures", "names", "concepts", "ordinals", "codes")
+MIN_CONTENT = 1.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +116,9 @@ def _veto(a: EditionFeatures, b: EditionFeatures) -> str:
         return "different ordinals"
     if a.codes and b.codes and not a.codes & b.codes:
         return "different article numbers"
+    goods_a, goods_b = a.concepts & GOODS, b.concepts & GOODS
+    if goods_a and goods_b and not goods_a & goods_b:
+        return "different goods"
     return ""
 
 
@@ -125,7 +131,7 @@ def compare(a: EditionCandidate, b: EditionCandidate) -> Evidence:
         return Evidence(0.0, veto or unit_veto)
     parts: dict[str, float] = {
         "figures": figures,
-        "names": min(3.0, 1.5 * _names(fa, fb)),
+        "names": min(2.0, 1.0 * _names(fa, fb)),  # officials recur in many releases
         "places": min(3.0, 1.5 * len((fa.places & fb.places) - {"baku"}))
         + 0.3 * ("baku" in fa.places & fb.places),
         "countries": min(2.0, 0.8 * len(fa.countries & fb.countries)),
@@ -139,6 +145,11 @@ def compare(a: EditionCandidate, b: EditionCandidate) -> Evidence:
     gap = abs(a.published - b.published)
     parts["time"] = 0.8 if gap <= timedelta(hours=2) else 0.4 if gap <= timedelta(hours=8) else 0
     reasons = tuple(f"{k} {v:.1f}" for k, v in parts.items() if v)
+    # the same checkpoint, country, topic and hour are only the setting: two releases share
+    # them on a busy day; what the release says (figures, names, things) must meet too
+    content = sum(parts[k] for k in CONTENT)
+    if content < MIN_CONTENT:
+        return Evidence(0.0, "", (*reasons, "too little content in common"))
     return Evidence(sum(parts.values()), "", reasons)
 
 

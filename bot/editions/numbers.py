@@ -17,8 +17,8 @@ from bot.editions.translit import lower
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
-    value: float  # in the unit's base (kg, tonnes, hectares, manats, dollars, per cent)
-    unit: str  # "kg", "t", "ha", "manat", "usd", "%" or "" for a bare count
+    value: float  # in the unit's base (kg, hectares, manats, dollars, euros, per cent)
+    unit: str  # "kg", "ha", "manat", "usd", "eur", "%" or "" for a bare count
     precision: float  # the place of the last digit written, in the same base
 
     @property
@@ -49,11 +49,12 @@ _SCALE_RX = r"(?:milyard|milyon|min|млрд|млн|тыс(?:яч[аи]?)?|ми�
 _UNITS: tuple[tuple[str, str, float], ...] = (
     (r"kq|kg|кг|kilo(?:qram|gram)\w*|килограмм\w*", "kg", 1.0),
     (r"qram|грамм?\w*|gram(?:me)?s?|г|q|g", "kg", 0.001),
-    (r"tonn?\w*|тонн\w*|t", "t", 1.0),
+    (r"tonn?\w*|тонн\w*|t", "kg", 1000.0),
     (r"hektar\w*|гектар\w*|hectares?|ha|га", "ha", 1.0),
     (r"faiz\w*|процент\w*|per ?cent|percent|%", "%", 1.0),
     (r"manat\w*|манат\w*|azn", "manat", 1.0),
     (r"(?:abş |сша |us )?(?:dollar\w*|доллар\w*)|usd", "usd", 1.0),
+    (r"avro|евро|euros?|eur|€", "eur", 1.0),
 )
 _UNIT_RX = "|".join(f"(?P<u{n}>{rx})" for n, (rx, _, _) in enumerate(_UNITS))
 _NUMBER = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)*"
@@ -136,8 +137,9 @@ def figures(text: str, language: str) -> Figures:
         # a composite: 6 milyard 912,4 milyon; 18 kq 400 qram; 1 milyon 150 min ton
         if previous is not None and measured and not low[previous[0]:match.start()].strip():
             head = previous[1]
-            tail_is_smaller = 0 < quantity.value < head.precision
-            if tail_is_smaller and (not head.unit or not quantity.unit or head.unit == unit):
+            if not head.unit and unit:  # "1 milyon" took its unit from "150 min ton"
+                head = Quantity(head.value * factor, unit, head.precision * factor)
+            if 0 < quantity.value < head.precision and head.unit in ("", unit):
                 quantity = Quantity(head.value + quantity.value, head.unit or unit,
                                     quantity.precision)
                 quantities[-1] = quantity

@@ -44,6 +44,8 @@ def quantities(text: str, language: str) -> tuple[Quantity, ...]:
       ("8,124 млрд долларов", "ru")], (8.124e9, "usd")),
     ([("310 min manat", "az"), ("310 тыс. манатов", "ru"), ("310,000 manats", "en")],
      (310e3, "manat")),
+    ([("1 milyon 150 min ton", "az"), ("1,15 млн тонн", "ru"), ("1.15 million tonnes", "en")],
+     (1.15e9, "kg")),
 ])
 def test_number_notations_of_three_languages_are_one_value(texts, expected):
     values = [quantities(text, lang) for text, lang in texts]
@@ -173,6 +175,20 @@ LOOK_ALIKES = [
           topics=("trade",)),
      item("b3", "en", "Foreign trade in January–March",
           "Foreign trade turnover reached $8 billion in January–March.", 60, ("trade",))),
+    # the same checkpoint and day, other goods
+    (item("a5", "az", "Yalama gömrük postunda 12 kq qara kürü götürülüb",
+          "Yalama gömrük postunda Rusiyaya gedən mikroavtobusdan 41 banka qara kürü götürülüb.",
+          topics=("smuggling",)),
+     item("b5", "en", "Cigarettes without excise stamps found at Yalama",
+          "Officers at the Yalama checkpoint found 5,600 packs of cigarettes in a lorry from "
+          "Russia.", 180, ("smuggling",))),
+    # one official, two engagements on one day
+    (item("a6", "az", "Rauf Qasımov Qırğızıstan nümayəndə heyəti ilə görüşüb",
+          "Komitə sədrinin müavini Rauf Qasımov Qırğızıstan gömrük xidmətinin nümayəndələri "
+          "ilə tranzit yüklərin artırılmasını müzakirə edib.", topics=("bilateral",)),
+     item("b6", "en", "Deputy Chairman Gasimov opens seminar for online sellers",
+          "Deputy Chairman Rauf Gasimov opened a seminar on declaring exported parcels for "
+          "more than 140 entrepreneurs.", 200, ("ecommerce",))),
     # two courses on the same day at one academy
     (item("a4", "az", "Akademiyada risklərin idarə edilməsi üzrə kurs başlayıb",
           "Gömrük Akademiyasında 35 əməkdaş üçün risklərin idarə edilməsi kursu başlayıb.",
