@@ -110,10 +110,13 @@ class Env:
     def chat(self, chat_id: int) -> Chat | None:
         return self.app.store.get_chat(f"telegram:{chat_id}")
 
-    def publish(self, title: str, body: str, guid: str) -> None:
+    async def publish(self, title: str, body: str, guid: str) -> None:
+        """A new release on the feed, polled at once: no waiting for the schedule (a second
+        of it per release); the tests of the schedule wait on `settled` or on faults."""
         self.feeds.publish(FEED, Entry(title=title, body=body, guid=guid,
                                        link=f"https://customs.example/news/{guid}",
                                        published=datetime.now(UTC) - timedelta(minutes=1)))
+        await self.app.poller.poll_all()
 
     def received(self, chat_id: int, needle: str) -> list[dict[str, Any]]:
         return [m for m in self.tg.sent_to(chat_id) if needle in m["text"]]
@@ -283,7 +286,7 @@ async def test_channel_check_reports_a_missing_admin_right(env: Env) -> None:
     assert "not an administrator of @customs_mines" in refused["text"]
     env.tg.set_member(-1002, BOT_ID, "administrator")
     await env.say(ADMIN, "/channel add @customs_mines demining")
-    env.publish("Demining: the channel hears of 12 landmines", DEMINING_BODY, "c1")
+    await env.publish("Demining: the channel hears of 12 landmines", DEMINING_BODY, "c1")
     await env.arrives(-1002, "12 landmines")
 
 
@@ -293,8 +296,9 @@ async def test_a_release_reaches_its_subscribers_only_and_html_is_escaped(env: E
     await env.say(A, "/subscribe demining")
     await env.say(B, "/subscribe trade")
     # the feed's title holds the literal text "<b>& Co" (escaped once for XML, once for HTML)
-    env.publish("&lt;b&gt;&amp; Co: demining teams cleared 300 landmines", DEMINING_BODY, "n1")
-    env.publish("Foreign trade turnover grew by 12 percent", TRADE_BODY, "n2")
+    await env.publish("&lt;b&gt;&amp; Co: demining teams cleared 300 landmines", DEMINING_BODY,
+                      "n1")
+    await env.publish("Foreign trade turnover grew by 12 percent", TRADE_BODY, "n2")
     note = await env.arrives(A, "300 landmines")
     await env.arrives(B, "trade turnover")
     await settled(env.app, polls=0)  # both are stored: the delivery pass is all that is left
@@ -319,7 +323,7 @@ async def test_429_403_and_migration(env: Env) -> None:
     env.tg.inject("retry_after", chat_id=A, retry_after=1)
     env.tg.block(C)
     env.tg.migrate(group, new_group)
-    env.publish("Demining: 40 anti-tank mines found", DEMINING_BODY, "f1")
+    await env.publish("Demining: 40 anti-tank mines found", DEMINING_BODY, "f1")
 
     await env.arrives(A, "40 anti-tank mines")
     await env.arrives(new_group, "40 anti-tank mines")
@@ -339,19 +343,19 @@ async def test_429_403_and_migration(env: Env) -> None:
     await env.say(C, "/start")
     chat = env.chat(C)
     assert chat is not None and chat.active
-    env.publish("Mine clearance: a new minefield mapped", DEMINING_BODY, "f2")
+    await env.publish("Mine clearance: a new minefield mapped", DEMINING_BODY, "f2")
     await env.arrives(C, "new minefield mapped")
 
 
 @pytest.mark.slow
 async def test_a_restart_delivers_nothing_twice(env: Env) -> None:
     await env.say(A, "/subscribe demining")
-    env.publish("Demining report one: landmines removed", DEMINING_BODY, "r1")
+    await env.publish("Demining report one: landmines removed", DEMINING_BODY, "r1")
     await env.arrives(A, "report one")
     stopped_in = await env.stop()
     assert stopped_in < 3.0
     await env.start()
-    env.publish("Demining report two: landmines removed", DEMINING_BODY, "r2")
+    await env.publish("Demining report two: landmines removed", DEMINING_BODY, "r2")
     await env.arrives(A, "report two")
     await settled(env.app)  # a poll and a delivery pass more: nothing comes again
     assert len(env.received(A, "report one")) == 1
