@@ -120,7 +120,6 @@ def all_text(blocks: list[dict[str, Any]]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
 
 
-@pytest.mark.slow
 async def test_subscribe_in_channel_is_announced_and_releases_arrive(env: Env) -> None:
     [answer] = await env.command("subscribe demining")
     assert answer["response_type"] == "in_channel"
@@ -187,7 +186,6 @@ async def test_forged_and_stale_requests_are_refused(env: Env) -> None:
     assert env.chat("C100") is None
 
 
-@pytest.mark.slow
 async def test_rate_limited_send_is_retried_and_delivered_once(env: Env) -> None:
     await env.command("subscribe demining")
     env.slack.fail("chat.postMessage", status=429, retry_after=1, times=1)

@@ -347,7 +347,6 @@ async def test_429_403_and_migration(env: Env) -> None:
     await env.arrives(C, "new minefield mapped")
 
 
-@pytest.mark.slow
 async def test_a_restart_delivers_nothing_twice(env: Env) -> None:
     await env.say(A, "/subscribe demining")
     await env.publish("Demining report one: landmines removed", DEMINING_BODY, "r1")
@@ -419,7 +418,6 @@ async def test_webhook_mode_checks_the_secret(tmp_path: Any, feeds: FeedServer) 
 
 # ---- the real process ------------------------------------------------------------------------
 
-@pytest.mark.slow
 async def test_newsbot_run_answers_stops_on_sigterm_and_never_logs_the_token(
         tmp_path: Path, feeds: FeedServer) -> None:
     async with FakeTelegram() as tg:
