@@ -9,7 +9,9 @@ Russian key.
 
 from __future__ import annotations
 
-from bot.text import fold_diacritics, is_cyrillic, is_numeric, stem
+from functools import lru_cache
+
+from bot.text import fold_diacritics, is_cyrillic, is_numeric, stem_tagged
 
 AZ_PREFIX = "~"
 
@@ -21,19 +23,24 @@ _STOP_TEXT = """a an and are as at be by for from has have in into is it its of 
 STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
+@lru_cache(maxsize=200_000)
+def _key(word: str) -> str:
+    return stem_tagged(fold_diacritics(word), "en")[0]
+
+
+@lru_cache(maxsize=200_000)
+def _az_key(word: str) -> str:
+    key, stemmer = stem_tagged(fold_diacritics(word), "az")
+    return AZ_PREFIX + key if stemmer == "az" else key
+
+
 def doc_key(word: str, language: str) -> str:
     """The index key of a case-folded word (`bot.text.words`) in a release of `language`.
 
-    Numbers are their own key in every language (and skip the stemmers: an archive has a
-    great many distinct numbers).
+    Numbers are their own key in every language. Outside Azerbaijani every language reads a
+    word the same way (the script picks the stemmer), so one memo serves them all.
     """
-    folded = fold_diacritics(word)
-    if is_numeric(folded):
-        return folded
-    key = stem(folded, language)
-    if language == "az" and (folded.isascii() or not is_cyrillic(folded)):
-        return AZ_PREFIX + key
-    return key
+    return _az_key(word) if language == "az" else _key(word)
 
 
 def query_keys(word: str) -> tuple[str, ...]:

@@ -9,11 +9,21 @@ from bot.text.normalise import (
     normalize_token,
     strip_html,
 )
-from bot.text.stem import is_cyrillic, stem, stem_az, stem_en, stem_ru, stemmer_backend
+from bot.text.stem import (
+    is_cyrillic,
+    stem,
+    stem_az,
+    stem_en,
+    stem_ru,
+    stem_tagged,
+    stemmer_backend,
+)
 from bot.text.tokens import WORD, is_numeric, word_spans, words
 
 __all__ = [
-    "LANGUAGES", "WORD", "clean_text", "detect_language", "fold_case", "fold_diacritics", "html_to_text", "is_cyrillic",
-    "is_numeric", "language_code", "normalize_token", "one_line", "script_counts", "stem", "stem_az",
-    "stem_en", "stem_ru", "stemmer_backend", "strip_html", "word_spans", "words",
+    "LANGUAGES", "WORD", "clean_text", "detect_language", "fold_case", "fold_diacritics",
+    "html_to_text", "is_cyrillic", "is_numeric", "language_code", "normalize_token",
+    "one_line", "script_counts", "stem", "stem_az", "stem_en", "stem_ru", "stem_tagged",
+    "stemmer_backend",
+    "strip_html", "word_spans", "words",
 ]
