@@ -115,6 +115,7 @@ async def test_healthz_and_metrics_report_polls_failures_items_and_deliveries(
             await asyncio.wait_for(app.poller.first_poll_done.wait(), WAIT)
             feeds.publish("good", Entry("New customs release", "Customs text.", guid="n1",
                                         published=datetime.now(UTC) - timedelta(minutes=1)))
+            await app.poller.poll_all()  # the second poll of each feed, now
             await until(lambda: len(adapter.transport.sent) >= 2, WAIT, what="two deliveries")
             async with aiohttp.ClientSession() as session:
                 status, ctype, body = await get(session, base + "/healthz")
