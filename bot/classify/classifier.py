@@ -42,7 +42,7 @@ from bot.classify.engine import Engine
 from bot.classify.taxonomy import DEFAULT_TOPICS
 from bot.classify.terms import ANY, ParsedTerm, compile_term
 from bot.models import Topic
-from bot.text import LANGUAGES, detect_language, language_code, script_counts, strip_html
+from bot.text import language_of, strip_html
 
 DEFAULT_THRESHOLD = 3.0
 TITLE_FACTOR = 2.0
@@ -119,16 +119,8 @@ class Classifier:
         A given language whose script contradicts the text (a feed configured as "en" that
         serves Cyrillic pages) yields to the detected one.
         """
-        code = language_code(language)
-        if code in LANGUAGES or (code and code in self._langs and code != ANY):
-            sample = f"{title}\n{body[:5000]}"
-            cyr, lat = script_counts(sample)
-            if code == "ru" and lat > 3 * cyr + 20:
-                return detect_language(sample)
-            if code in ("en", "az") and cyr > 3 * lat + 20:
-                return "ru"
-            return code
-        return detect_language(f"{title}\n{body[:5000]}")
+        sample = f"{title}\n{body[:5000]}"
+        return language_of(sample, language, also=self._langs - {ANY})
 
     def stems(self, text: str, language: str = "") -> list[str]:
         """The stems a text's tokens are matched by, in its language (for inspection)."""

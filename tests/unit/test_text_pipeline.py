@@ -76,3 +76,11 @@ def test_every_fixture_release_reads_the_same_on_both_paths() -> None:
         index_stems = [key.removeprefix(AZ_PREFIX) for key in index.keys_of(str(n))]
         assert classifier.stems(text) == index_stems, rows[n]["id"]
     assert languages == {"az", "en", "ru"}
+
+
+def test_a_declared_language_holds_unless_the_script_contradicts_it() -> None:
+    classifier = Classifier()
+    cyrillic = "Таможенники изъяли крупную партию контрабанды на границе с соседней страной."
+    assert classifier.language_of("Customs", "Officers checked trucks.", "az-Latn") == "az"
+    assert classifier.language_of(cyrillic, "", "en") == "ru"  # a feed set to "en", in Russian
+    assert classifier.language_of("Gömrük", "", "") == "en"  # too little to tell: English
