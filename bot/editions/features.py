@@ -12,7 +12,7 @@ from bot.editions.calendar import periods
 from bot.editions.gazetteer import countries, places
 from bot.editions.lexicon import concepts
 from bot.editions.numbers import Quantity, figures
-from bot.editions.translit import fold, skeleton
+from bot.editions.translit import consonants, fold, skeleton
 from bot.models import Item
 
 
@@ -59,11 +59,14 @@ _GENERIC = tuple(_GENERIC_STEMS.split())
 
 
 def names(text: str, language: str) -> frozenset[str]:
-    """Skeletons of capitalised words that do not open a sentence, four consonants or more,
-    places and institutions left out (places are matched by the gazetteer)."""
+    """Skeletons of capitalised words that do not open a sentence, three consonants or more,
+    places and institutions left out (places are matched by the gazetteer); Latin acronyms."""
     out = set()
     for match in _WORD.finditer(text):
         word = match.group(0)
+        if word.isupper() and word.isascii() and len(word) >= 3:
+            out.add(word.lower())  # a Latin acronym reads the same in every edition (JICA)
+            continue
         if not word[0].isupper() or word.isupper():
             continue
         if match.start() == 0 or _SENTENCE_END.search(text[max(0, match.start() - 3):
@@ -73,7 +76,7 @@ def names(text: str, language: str) -> frozenset[str]:
         if folded.startswith(_GENERIC) or countries(folded) or places(folded):
             continue
         skel = skeleton(word, language)
-        if len(skel) >= 4:
+        if consonants(skel) >= 3:
             out.add(skel)
     return frozenset(out)
 

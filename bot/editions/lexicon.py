@@ -26,6 +26,7 @@ CONCEPTS: dict[str, str] = {
     "currency": r"valyuta|currency|naghd pul|nalichn",
     "gold": r"qizil|zolot|gold|zargarl|yuvelir|jewel",
     "medicines": r"darman|lekarstv|medicine|pharmac|farmats",
+    "perfume": r"atir|parfyum|parfum|dukh(?:i|ov|ami)\b|perfume|kosmetik|cosmetic",
     "clothes": r"geyim|odezhd|cloth",
     "footwear": r"ayaqqabi|obuv|footwear|shoe",
     "toys": r"oyunjaq|igrushk|\btoys?\b",
@@ -69,7 +70,9 @@ CONCEPTS: dict[str, str] = {
     "customs-value": r"gomruk dayar|tamozhenn\w* stoimost|customs valu",
     "x-ray": r"rentgen|x-ray",
     "sniffer-dog": r"xidmati it|khidmati it|sluzhebn\w* sobak|sniffer dog|kinolo|canine",
-    "mine-dogs": r"minaakhtaran|minno-rozysk|mine-detection dog",
+    "mine-dogs": r"mina ?akhtaran|minno-rozysk|sobak\w* (?:\w+ )?(?:dlya )?poisk\w* min"
+                 r"|mine-detection dog|mine detection dog",
+    "demining": r"minatamizl|minalardan tamizl|razminir|demining|mine clearance|clearing mines",
     "electronic-queue": r"elektron novba|elektronn\w* ochered|electronic queue",
     "single-window": r"bir panjara|edin\w* okn|single window",
     "transit": r"tranzit|transit",
@@ -91,13 +94,26 @@ CONCEPTS: dict[str, str] = {
     "working-group": r"ishchi qrup|raboch\w* grupp|working group",
     "expert-group": r"ekspert qrup|ekspertn\w* grupp|expert group",
     "smart-customs": r"aghilli gomruk|umn\w* tamozh|smart customs",
+    "harmonized-system": r"harmonikl\w* sistem|garmonizirovann\w* sistem|harmoni[sz]ed system",
+    "drones": r"pilotsuz uchan|bespilot|drone",
+    "batteries": r"akkumulyator|accumulator|batare|batter(?:y|ies)",
     "electronic-declaration": r"elektron bayannama|elektronn\w* deklarats|electronic declaration",
 }
 # what a seizure is of: every edition of a seizure names it, so two different ones conflict
 GOODS = frozenset({
     "heroin", "cocaine", "methamphetamine", "mephedrone", "cannabis", "ecstasy", "opium",
-    "caviar", "cigarettes", "tobacco", "alcohol", "ammunition", "weapons", "currency", "gold",
-    "medicines",
+    "psychotropic", "caviar", "cigarettes", "tobacco", "alcohol", "ammunition", "weapons",
+    "currency", "gold", "medicines", "perfume",
+})
+# concepts that only restate a topic or name the everyday means of the service: shared by
+# many releases of a kind, they weigh little and never count as shared content on their own
+TOPICAL = frozenset({
+    "wco", "rocb", "transit", "middle-corridor", "academy", "course", "seminar", "certificates",
+    "postal", "express", "parcels", "ecommerce", "anama", "demining", "mine-dogs", "sniffer-dog",
+    "import", "export", "customs-duty", "vat", "budget", "foreign-trade", "memorandum",
+    "protocol", "agreement", "x-ray", "risk-management", "container", "trucks", "cars",
+    "electronic-declaration", "smart-customs", "criminal-code", "cabinet", "counterfeit",
+    "pilot-project",
 })
 _COMPILED = [(key, re.compile(rf"\b(?:{pattern})")) for key, pattern in CONCEPTS.items()]
 

@@ -19,13 +19,13 @@ from datetime import timedelta
 
 from bot.editions.features import EditionCandidate, EditionFeatures, candidate
 from bot.editions.gazetteer import COMMON_PLACES
-from bot.editions.lexicon import GOODS
+from bot.editions.lexicon import GOODS, TOPICAL
 from bot.editions.numbers import Quantity, same_quantity
 from bot.editions.translit import same_name
 from bot.models import Item
 
 MEASURED_UNITS = frozenset({"kg", "ha", "manat", "usd", "eur"})
-CONTENT = ("figures", "names", "concepts", "ordinals", "codes")
+CONTENT = ("figures", "names", "concepts", "topical", "ordinals", "codes")
 MIN_CONTENT = 1.4
 
 
@@ -135,11 +135,15 @@ def compare(a: EditionCandidate, b: EditionCandidate) -> Evidence:
         "places": min(3.0, 1.5 * len((fa.places & fb.places) - {"baku"}))
         + 0.3 * ("baku" in fa.places & fb.places),
         "countries": min(2.0, 0.8 * len(fa.countries & fb.countries)),
-        "concepts": min(4.0, 0.7 * len(fa.concepts & fb.concepts)),
+        "concepts": min(3.2, 0.8 * len((fa.concepts & fb.concepts) - TOPICAL)),
+        "topical": min(0.9, 0.3 * len(fa.concepts & fb.concepts & TOPICAL)),
         "periods": 1.0 * bool(fa.periods & fb.periods),
         "ordinals": 1.5 * bool(fa.ordinals & fb.ordinals),
         "codes": 1.5 * bool(fa.codes & fb.codes),
     }
+    specific_a, specific_b = fa.concepts - TOPICAL, fb.concepts - TOPICAL
+    if specific_a and specific_b and not specific_a & specific_b:
+        parts["other things"] = -1.0  # each names its own subject, none the other's
     if fa.topics and fb.topics:
         parts["topics"] = len(fa.topics & fb.topics) / len(fa.topics | fb.topics)
     gap = abs(a.published - b.published)

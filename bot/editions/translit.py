@@ -50,36 +50,41 @@ def fold(text: str, language: str = "") -> str:
                    for ch in decomposed)
 
 
-# Consonant classes: sounds the three spellings render differently fall into one class.
-# Russian writes the Azerbaijani h as г (Гейдар, Гусейнова), so h, kh, g, k, q are one class.
+# Sound classes: what the three spellings render differently falls into one class. Russian
+# writes the Azerbaijani h as г (Гейдар, Гусейнова), so h, kh, g, k, q are one class; every run
+# of vowels (y included: Mehdiyev, Мехдиев) is one "a", so Yamamoto keeps its shape.
 _DIGRAPHS = (
     ("shch", "s"), ("dzh", "j"), ("kh", "k"), ("zh", "j"), ("dj", "j"), ("ch", "c"),
     ("sh", "s"), ("ts", "c"), ("ph", "f"), ("ck", "k"), ("gh", "k"),
 )
-_SINGLE = str.maketrans({"h": "k", "x": "k", "g": "k", "q": "k", "w": "v", "z": "z"})
+_SINGLE = str.maketrans({"h": "k", "x": "k", "g": "k", "q": "k", "w": "v"})
 _VOWELS = re.compile(r"[aeiouy']+")
-_REPEATS = re.compile(r"(.)\1+")
+_REPEATS = re.compile(r"([a-z])\1+")
 
 
 def skeleton(word: str, language: str = "") -> str:
-    """Consonant skeleton of one word: vowels dropped, look-alike consonants merged."""
-    text = re.sub(r"[^a-z]", "", fold(word, language))
+    """Sound skeleton of one word: look-alike consonants merged, each vowel run one `a`."""
+    text = re.sub(r"[^a-z']", "", fold(word, language))
     for digraph, sound in _DIGRAPHS:
         text = text.replace(digraph, sound)
-    text = _VOWELS.sub("", text.translate(_SINGLE))
-    return _REPEATS.sub(r"\1", text)
+    text = _REPEATS.sub(r"\1", text.translate(_SINGLE))
+    return _VOWELS.sub("a", text)
+
+
+def consonants(skel: str) -> int:
+    return sum(1 for ch in skel if ch != "a")
 
 
 def same_name(a: str, b: str) -> bool:
     """Two skeletons of one name: equal, or one an inflected form of the other.
 
     Case endings differ by language (Mehdiyevin, Мехдиевым), so the skeletons need only share
-    all but their last consonant, and at least four."""
+    all but their last sound, and at least five."""
     if a == b:
-        return len(a) >= 4
+        return consonants(a) >= 3
     common = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
             break
         common += 1
-    return common >= 4 and common >= min(len(a), len(b)) - 1
+    return common >= 5 and common >= min(len(a), len(b)) - 1 and consonants(a[:common]) >= 3
