@@ -39,6 +39,7 @@ from bot.search.rank import Ranking
 from bot.search.tokens import ByteTokens
 from bot.text import LANGUAGES, detect_language, stemmer_backend, strip_html
 
+# BM25 over the body plus the title repeated TITLE_REPEAT times (a field boost by
 # repetition: a title word counts as three body words, saturating like any other)
 K1 = 1.2
 B = 0.75
@@ -47,7 +48,8 @@ _TF_CAP = 32  # term frequencies above this get the saturated impact 255
 
 _SEPARATOR = 0  # token id between title and body, so a phrase cannot span them (0: np.zeros)
 _CHUNK = 2000  # add_many: releases tokenised (and their impacts computed) together
-# a snapshot is only read back by the code that wrote it: bump when the fields change
+# a snapshot is only read back by the code that wrote it: bump when the fields or the keys
+# change (3: keys from bot.text, diacritics folded before every stemmer)
 _SNAPSHOT_FORMAT = "search-index/3"
 _SNAPSHOT_FIELDS = (
     "_vocab", "_docs", "_imps", "_ids", "_slot", "_tokens", "_titles", "_langs",
@@ -67,6 +69,8 @@ def _clean(text: str) -> str:
 
 
 class SearchIndex(Ranking):
+    """The index: building and keeping it (here), answering queries (`Ranking`)."""
+
     def __init__(self, get_item: Callable[[str], Item | None] | None = None) -> None:
         self._get_item = get_item
         # term id -> key, postings (ascending internal numbers) and their impacts
