@@ -212,3 +212,17 @@ def group_editions(items: Iterable[Item], group_of: Callable[[str], str],
             open_stories.append(decision.story)
         story_of[item.id] = decision.story.story_id
     return story_of
+
+
+def stories_of(items: Iterable[Item], story_of: Callable[[Item], str],
+               group_of: Callable[[str], str]) -> list[StoryRef]:
+    """Rebuild the open stories from stored releases and their story ids (e.g. the last
+    36 hours of a group), ready for `decide`: features are recomputed, ids kept as stored."""
+    stories: dict[str, StoryRef] = {}
+    for item in sorted(items, key=lambda i: (i.published, i.id)):
+        edition = candidate(item, group_of(item.feed_id))
+        story_id = story_of(item)
+        known = stories.get(story_id)
+        stories[story_id] = (known.with_edition(edition) if known
+                             else StoryRef(story_id, edition.group, (edition,)))
+    return list(stories.values())

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from benchmarks.editions import FILES, load, matcher_stories, score
-from bot.editions import candidate, decide, group_editions
+from benchmarks.editions import to_item as item_of
+from bot.editions import candidate, decide, group_editions, stories_of
 from bot.editions.calendar import periods
 from bot.editions.gazetteer import countries, places
 from bot.editions.numbers import Quantity, figures, same_quantity
@@ -220,3 +221,15 @@ def test_development_set_meets_the_floors_and_held_out_set_stays_precise():
     extra_rows = load(FILES["extra"])
     extra = score(extra_rows, matcher_stories(extra_rows))
     assert extra["precision"] >= 0.97
+
+
+def test_stories_rebuilt_from_stored_ids_take_the_next_edition_as_the_batch_does():
+    rows = load(FILES["dev"])
+    items = [item_of(r) for r in rows]
+    batch = group_editions(items, one_group)
+    joiners = [i for i in items if batch[i.id] != i.id]  # editions that joined a story
+    latest = max(joiners, key=lambda i: (i.published, i.id))
+    earlier = [i for i in items if (i.published, i.id) < (latest.published, latest.id)]
+    open_stories = stories_of(earlier, lambda i: batch[i.id], one_group)
+    decision = decide(open_stories, candidate(latest, "scc"))
+    assert decision.joined and decision.story.story_id == batch[latest.id] != latest.id
