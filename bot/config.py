@@ -101,6 +101,13 @@ class ServerSettings:
 
 
 @dataclass(slots=True)
+class DeliverySettings:
+    # when another language's edition of a story arrives first, wait this long for the
+    # chat's own edition before sending the best one there is
+    edition_wait_seconds: float = 900.0
+
+
+@dataclass(slots=True)
 class LogSettings:
     level: str = "INFO"
     format: str = "kv"  # kv | json
@@ -118,6 +125,7 @@ class Settings:
     slack: SlackSettings = field(default_factory=SlackSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
     timezone: str = "Asia/Baku"  # display time zone for dates and digest times
 
     @property
@@ -201,7 +209,7 @@ def check_feed_id(feed_id: str) -> str | None:
 
 def _feed(r: _Reader, fetch: FetchSettings) -> FeedSpec:
     r.unknown({"id", "url", "type", "interval_seconds", "language", "link_pattern",
-               "max_new_per_poll", "request_delay_seconds"})
+               "max_new_per_poll", "request_delay_seconds", "group"})
     feed_id = r.str_("id")
     if not feed_id or check_feed_id(feed_id):
         raise r.fail("id", "an identifier (lower-case letters, digits, '-', '_')", feed_id)
@@ -230,6 +238,7 @@ def _feed(r: _Reader, fetch: FetchSettings) -> FeedSpec:
         link_pattern=pattern,
         max_new_per_poll=r.int_("max_new_per_poll", 10),
         request_delay_seconds=r.float_("request_delay_seconds", 1.0),
+        group=r.str_("group", ""),
     )
 
 
@@ -239,7 +248,7 @@ def parse_settings(
     env = os.environ if env is None else env
     root = _Reader(source, data)
     root.unknown({"storage", "fetch", "feeds", "topics", "telegram", "slack", "server", "log",
-                  "timezone"})
+                  "delivery", "timezone"})
     s = Settings(source=source)
 
     if (t := root.table("storage")) is not None:
@@ -319,6 +328,11 @@ def parse_settings(
         t.unknown({"port", "host"})
         s.server.port = t.int_("port", None)
         s.server.host = t.str_("host", s.server.host)
+
+    if (t := root.table("delivery")) is not None:
+        t.unknown({"edition_wait_seconds"})
+        s.delivery.edition_wait_seconds = t.float_("edition_wait_seconds",
+                                                   s.delivery.edition_wait_seconds)
 
     if (t := root.table("log")) is not None:
         t.unknown({"level", "format"})

@@ -40,6 +40,47 @@ class Item:
     first_seen: datetime | None = None
     updated_at: datetime | None = None
     tz_offset_minutes: int | None = None  # the source's own UTC offset, for display
+    # the story (one release in several language editions) this edition belongs to: the id of
+    # its first edition; "" until grouped (then it is a story of its own)
+    story: str = ""
+
+    @property
+    def story_id(self) -> str:
+        return self.story or self.id
+
+
+# which edition a reader of each language gets when their own is missing, best first
+EDITION_PREFERENCE: dict[str, tuple[str, ...]] = {
+    "az": ("az", "ru", "en"),
+    "ru": ("ru", "en", "az"),
+    "en": ("en", "ru", "az"),
+}
+
+
+@dataclass(slots=True)
+class Story:
+    """One release in its language editions (at most one per language)."""
+
+    id: str
+    editions: dict[str, Item] = field(default_factory=dict)  # language -> edition
+
+    @property
+    def topics(self) -> list[str]:
+        """Every edition's topics: the az and ru texts catch what the en rules miss."""
+        seen: dict[str, None] = {}
+        for item in self.editions.values():
+            seen.update(dict.fromkeys(item.topics))
+        return list(seen)
+
+    def edition_for(self, language: str) -> Item:
+        """The edition a reader of `language` should get: their own, else the best other."""
+        for lang in EDITION_PREFERENCE.get(language, EDITION_PREFERENCE["en"]):
+            if lang in self.editions:
+                return self.editions[lang]
+        return next(iter(self.editions.values()))
+
+    def others(self, item: Item) -> list[Item]:
+        return [e for e in self.editions.values() if e.id != item.id]
 
 
 @dataclass(slots=True)
@@ -64,6 +105,7 @@ class FeedSpec:
     link_pattern: str = ""  # html sources: regex that article links match
     max_new_per_poll: int = 10  # html sources
     request_delay_seconds: float = 1.0  # html sources
+    group: str = ""  # feeds of one group are language editions of one publisher
     origin: Literal["config", "admin"] = "config"
 
 
