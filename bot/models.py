@@ -210,6 +210,8 @@ class Card:
     lead: str
     snippet: list[Span] = field(default_factory=list)  # search results: highlighted excerpt
     number: int | None = None  # position in a list, for /why <n>
+    # the story's other language editions: (language code, url), shown as links
+    editions: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
