@@ -96,7 +96,7 @@ class FeedServer:
     async def start(self) -> FeedServer:
         app = web.Application()
         app.router.add_get("/{name:.+}", self._handle)
-        self._runner, port = await start_site(app, shutdown_timeout=0.5)
+        self._runner, port = await start_site(app, shutdown_timeout=0.1)
         self.base = f"http://127.0.0.1:{port}"
         return self
 

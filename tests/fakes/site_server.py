@@ -86,7 +86,7 @@ class SiteServer:
     async def start(self) -> SiteServer:
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._handle)
-        self._runner, port = await start_site(app, shutdown_timeout=0.5)
+        self._runner, port = await start_site(app, shutdown_timeout=0.1)
         self.base = f"http://127.0.0.1:{port}"
         return self
 
