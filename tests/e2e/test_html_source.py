@@ -312,6 +312,7 @@ def small_article(number: int) -> str:
             f"<p>{(number % 28) + 1} June 2022 10:00</p></div></body></html>")
 
 
+@pytest.mark.slow
 async def test_500_links_are_fetched_oldest_first_a_batch_per_poll(
     server: SiteServer, fetcher: Fetcher
 ) -> None:

@@ -186,6 +186,7 @@ async def test_forged_and_stale_requests_are_refused(env: Env) -> None:
     assert env.chat("C100") is None
 
 
+@pytest.mark.slow
 async def test_rate_limited_send_is_retried_and_delivered_once(env: Env) -> None:
     await env.command("subscribe demining")
     env.slack.fail("chat.postMessage", status=429, retry_after=1, times=1)

@@ -42,6 +42,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_kill_during_writes_leaves_previous_data_readable(tmp_path: Path) -> None:
     counts = []
     for delay in (0.05, 0.13, 0.21, 0.34):
