@@ -8,8 +8,9 @@ from bot.classify.classifier import (
     check_topic_terms,
     classify_json_lines,
 )
-from bot.classify.taxonomy import DEFAULT_TOPICS, MACROS
+from bot.classify.taxonomy import DEFAULT_TOPICS
 from bot.classify.terms import compile_term
+from bot.classify.word_classes import MACROS
 from bot.text import detect_language, normalize_token
 
 __all__ = [

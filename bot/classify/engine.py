@@ -7,7 +7,6 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.classify.taxonomy import MACROS
 from bot.classify.terms import (
     ABBR,
     ANY,
@@ -19,6 +18,7 @@ from bot.classify.terms import (
     Phrase,
     compile_term,
 )
+from bot.classify.word_classes import MACROS
 from bot.text import LANGUAGES, normalize_token, stem
 
 # a possessive 's is no token; otherwise tokens are `bot.text.WORD`s

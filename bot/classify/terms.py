@@ -18,7 +18,7 @@ Term syntax (``Topic.terms`` values)
 ``two words``
     a phrase: consecutive tokens in one sentence; each word follows the rules above.
 ``@country``
-    a built-in word class (see `bot.classify.taxonomy.MACROS`: ``@country`` = foreign
+    a built-in word class (see `bot.classify.word_classes.MACROS`: ``@country`` = foreign
     countries and their adjectives, ``@meet`` = meeting, talks, visit, agreement words); may be
     one element of a phrase (``delegation of @country``).
 ``a | b``
@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.classify.taxonomy import MACROS
+from bot.classify.word_classes import MACROS
 from bot.text import WORD, normalize_token
 
 ANY = "*"  # the terms of this "language" apply to every language
