@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.classify import Classifier
 from bot.config import Settings
 from bot.delivery import Delivery
+from bot.i18n import topic_name
 from bot.models import FeedSpec, FeedState, Item, Reply, Span, utcnow
 from bot.ops_server import DeliveryFigures, OpsSnapshot, start_ops_server
 from bot.platforms.base import ChatAdapter, Transport
@@ -75,9 +76,9 @@ class App:
         log.info("event=store_loaded releases=%d chats=%d seconds=%.2f",
                  self.store.count_items(), self.store.count_chats(), time.monotonic() - started)
 
-    def topic_label(self, topic_id: str) -> str:
+    def topic_label(self, topic_id: str, lang: str) -> str:
         topic = self.classifier.topic(topic_id)
-        return topic.name if topic else topic_id
+        return topic_name(topic, lang) if topic else topic_id
 
     def add_adapter(self, name: str, adapter: ChatAdapter) -> None:
         """A chat platform to start with the App; delivery sends through its transport."""

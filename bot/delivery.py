@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 
+from bot.i18n import ntr, tr
 from bot.matching import wants
 from bot.models import Card, Chat, Item, Reply, Span, utcnow
 from bot.platforms.base import (
@@ -30,7 +31,7 @@ from bot.platforms.base import (
     Transport,
 )
 from bot.store import Store
-from bot.summary import make_card, notification
+from bot.summary import TopicLabel, make_card, notification, topic_id_label
 
 log = logging.getLogger("newsbot.delivery")
 
@@ -126,7 +127,7 @@ class Delivery:
         store: Store,
         transports: dict[str, Transport],
         tz: tzinfo,
-        topic_label: Callable[[str], str] = str,
+        topic_label: TopicLabel = topic_id_label,
         clock: Callable[[], datetime] = utcnow,
         max_backoff: float = 300.0,
     ) -> None:
@@ -245,7 +246,8 @@ class Delivery:
                 queue.items.clear()  # platform off: the cursor keeps it pending for next start
                 return
             outcome = await self._send(chat, transport, notification(item, self.tz,
-                                                                      self.topic_label))
+                                                                      self.topic_label,
+                                                                      lang=chat.language))
             if outcome == "sent":
                 self.store.record_delivered(key, item.seq)
                 await self._committer.durable()
@@ -321,7 +323,8 @@ class Delivery:
                      if i.notify and matches(chat, i)]
             if items:
                 outcome = await self._send(chat, self.transports[chat.platform],
-                                           self.digest_reply(items))
+                                           self.digest_reply(items, chat.language,
+                                                             chat.platform))
                 if outcome != "sent":
                     continue
                 self.store.record_delivered(chat.key, items[-1].seq)
@@ -330,14 +333,17 @@ class Delivery:
             chat.last_digest_on = today
             self.store.save_chat(chat)
 
-    def digest_reply(self, items: list[Item]) -> Reply:
+    def digest_reply(self, items: list[Item], lang: str = "en",
+                     platform: str = "telegram") -> Reply:
         newest = list(reversed(items))[:DIGEST_MAX_CARDS]
-        cards: list[Card] = [make_card(i, self.tz, self.topic_label, number=n)
+        cards: list[Card] = [make_card(i, self.tz, self.topic_label, lang=lang, number=n)
                              for n, i in enumerate(newest, start=1)]
         reply = Reply(cards=cards, ephemeral=False)
-        reply.paragraphs.append([Span(f"Your daily digest: {len(items)} new release"
-                                      f"{'s' if len(items) != 1 else ''}", "bold")])
+        reply.paragraphs.append([Span(ntr(lang, "Your daily digest: {n} new release",
+                                          "Your daily digest: {n} new releases", len(items)),
+                                      "bold")])
         if len(items) > DIGEST_MAX_CARDS:
-            reply.paragraphs.append([Span(f"…and {len(items) - DIGEST_MAX_CARDS} more: "
-                                          "see /latest")])
+            command = "/news latest" if platform == "slack" else "/latest"
+            reply.paragraphs.append([Span(tr(lang, "…and {n} more: see {command}",
+                                             n=len(items) - DIGEST_MAX_CARDS, command=command))])
         return reply

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import tzinfo
 
+from bot.i18n import format_date, format_datetime, tr
 from bot.models import Card, Item, Reply, Span
 
 LEAD_MAX_CHARS = 420
@@ -55,31 +56,63 @@ def lead(body: str, max_sentences: int = 3, max_chars: int = LEAD_MAX_CHARS) -> 
     return cut_words(" ".join(chosen), max_chars)
 
 
-def date_text(item: Item, tz: tzinfo) -> str:
-    local = item.published.astimezone(tz)
+TopicLabel = Callable[[str, str], str]  # (topic id, language) -> the topic's name
+
+
+def topic_id_label(topic_id: str, lang: str) -> str:
+    """The default label: the topic's id, in any language."""
+    return topic_id
+
+
+def date_text(item: Item, tz: tzinfo, lang: str = "en") -> str:
+    """The release's date (and time) in the chat's language and the bot's time zone."""
     if item.published_estimated:
-        return local.strftime("%d %b %Y") + " (date not given; first seen)"
-    return local.strftime("%d %b %Y, %H:%M")
+        return tr(lang, "{date} (date not given; first seen)",
+                  date=format_date(item.published, lang, tz))
+    return format_datetime(item.published, lang, tz)
+
+
+def _topics(item: Item, others: Iterable[Item]) -> list[str]:
+    """The story's topics: the item's first, then those only another edition was given."""
+    seen = dict.fromkeys(item.topics)
+    for other in others:
+        seen.update(dict.fromkeys(other.topics))
+    return list(seen)
 
 
 def make_card(
     item: Item,
     tz: tzinfo,
-    topic_label: Callable[[str], str] = str,
+    topic_label: TopicLabel = topic_id_label,
+    *,
+    lang: str = "en",
     number: int | None = None,
+    others: Iterable[Item] = (),
     snippet: list[Span] | None = None,
 ) -> Card:
+    others = list(others)
+    """`item` as a card for a chat speaking `lang`; `others` are the story's other editions,
+    linked from the card."""
     return Card(
         title=item.title,
         url=item.url,
-        date_text=date_text(item, tz),
-        topic_labels=[topic_label(t) for t in item.topics],
+        date_text=date_text(item, tz, lang),
+        topic_labels=[topic_label(t, lang) for t in _topics(item, others)],
         lead=lead(item.body),
         snippet=snippet or [],
         number=number,
+        editions=[(o.language, o.url) for o in others if o.url and o.id != item.id],
     )
 
 
-def notification(item: Item, tz: tzinfo, topic_label: Callable[[str], str] = str) -> Reply:
-    """The message a subscribed chat receives for a new release."""
-    return Reply(cards=[make_card(item, tz, topic_label)], ephemeral=False, link_preview=True)
+def notification(
+    item: Item,
+    tz: tzinfo,
+    topic_label: TopicLabel = topic_id_label,
+    *,
+    lang: str = "en",
+    others: Iterable[Item] = (),
+) -> Reply:
+    """The message a subscribed chat receives for a new release (one edition of a story)."""
+    card = make_card(item, tz, topic_label, lang=lang, others=others)
+    return Reply(cards=[card], ephemeral=False, link_preview=True)

@@ -50,9 +50,10 @@ def _recall_query(deps: Deps, chat_key: str, token: str) -> str | None:
     return None
 
 
-def _card(deps: Deps, item: Item, number: int, snippet: list[Span] | None = None) -> Card:
-    return make_card(item, deps.settings.tz, lambda t: topic_name(deps, t), number=number,
-                     snippet=snippet)
+def _card(deps: Deps, item: Item, number: int, snippet: list[Span] | None = None,
+          lang: str = "en") -> Card:
+    return make_card(item, deps.settings.tz, lambda t, _lang: topic_name(deps, t), lang=lang,
+                     number=number, snippet=snippet)
 
 
 def _page_arg(args: list[str]) -> tuple[int | None, list[str]]:
@@ -116,7 +117,8 @@ async def latest(cmd: Command, deps: Deps) -> Reply:
               f" ({first}–{offset + len(items)})" if page > 1 else "")
     if note:
         reply.add(note)
-    reply.cards = [_card(deps, item, first + n) for n, item in enumerate(items)]
+    reply.cards = [_card(deps, item, first + n, lang=cmd.language)
+                   for n, item in enumerate(items)]
     remember_list(deps, cmd.chat_key, [i.id for i in items], first)
     if more:
         action = f"latest --page {page + 1} {count}" + (f" {topic_id}" if topic_id else "")
@@ -182,7 +184,8 @@ async def search(cmd: Command, deps: Deps) -> Reply:
         item = deps.store.get_item(hit.item_id)
         if item is None:  # the index knows a release the store does not have any more
             continue
-        cards.append(_card(deps, item, offset + len(cards) + 1, snippet=hit.snippet))
+        cards.append(_card(deps, item, offset + len(cards) + 1, snippet=hit.snippet,
+                           lang=cmd.language))
         ids.append(item.id)
     last = offset + len(result.hits)
     reply = Reply()
