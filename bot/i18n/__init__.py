@@ -1,6 +1,7 @@
 """Every text a user reads, in the chat's language: Azerbaijani, Russian or English.
 
-Catalogs are standard gettext `.po` files, `locale/<lang>/LC_MESSAGES/newsbot.po`, keyed by
+Catalogs are standard gettext `.po` files, every `locale/<lang>/LC_MESSAGES/*.po` of a language
+merged into one (newsbot.po, delivery.po, platforms.po: one file per part of the bot), keyed by
 the English text exactly as the code writes it (`{name}` placeholders, filled with
 `str.format`). English is the source language: its catalog lists the msgids with empty
 translations, so English reads the msgid itself, and so does any text a catalog lacks or marks
@@ -33,6 +34,7 @@ Maintenance (`python -m bot.i18n --help`):
                                  untranslated, fuzzy, or with other placeholders; exit 1 if any
     python -m bot.i18n extract   writes the template newsbot.pot of every marked text
     python -m bot.i18n update    adds the code's new msgids to the three catalogs, untranslated
+                                 (into each newsbot.po, or `--into platforms` platforms.po)
 """
 
 from bot.i18n.catalogs import N_, Translator, _, load_catalog, ntr, preload, tr, translator

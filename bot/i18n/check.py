@@ -112,11 +112,35 @@ def catalog_problems(
     return problems
 
 
-def add_missing(catalog: Catalog, template: Catalog) -> list[MsgId]:
-    """Adds the template's msgids that `catalog` lacks, untranslated; keeps everything else."""
+def duplicate_problems(lang: str, files: dict[str, Catalog]) -> list[str]:
+    """Msgids that two .po files of one language translate differently (the loader would take
+    the first file's; which one is meant is for a person to decide)."""
+    seen: dict[MsgId, tuple[str, list[str]]] = {}
+    problems: list[str] = []
+    for name, catalog in files.items():
+        for message in catalog:
+            if not message.id:
+                continue
+            msgid, forms = msgid_of(message), _forms(message)
+            if msgid not in seen:
+                seen[msgid] = (name, forms)
+            elif seen[msgid][1] != forms:
+                first = msgid[0] if isinstance(msgid, tuple) else msgid
+                problems.append(f"{lang}: {first!r} is translated differently in "
+                                f"{seen[msgid][0]} and {name}")
+    return problems
+
+
+def add_missing(
+    catalog: Catalog, template: Catalog, known: Catalog | None = None
+) -> list[MsgId]:
+    """Adds the template's msgids that `catalog` (and `known`, the language's other files
+    merged, when given) lacks, untranslated; keeps everything else."""
     added: list[MsgId] = []
     for message in template:
-        if message.id and message.id not in catalog:
+        if message.id and message.id not in catalog and (
+            known is None or message.id not in known
+        ):
             empty = "" if isinstance(message.id, str) else ("",) * catalog.num_plurals
             catalog.add(message.id, empty,
                         message.locations, auto_comments=message.auto_comments)

@@ -26,7 +26,7 @@ from bot.i18n import (
     translator,
 )
 from bot.i18n.__main__ import main as i18n_main
-from bot.i18n.catalogs import catalog_file, compile_catalog
+from bot.i18n.catalogs import catalog_file, catalog_files, compile_catalog, load_catalog_files
 from bot.i18n.check import (
     MsgId,
     catalog_problems,
@@ -323,3 +323,79 @@ def test_a_translation_with_other_placeholders_reads_as_english(
     monkeypatch.setattr("bot.i18n.catalogs._compiled", lambda lang: broken)
     assert tr("ru", "Subscribed to {topics}.", topics="x") == "Subscribed to x."
     assert "bad_translation" in caplog.text
+
+
+# ---- a language's catalog is every .po file of its folder ------------------------------------
+
+
+def _po(entries: dict[str, str]) -> str:
+    header = 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+    return header + "".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in entries.items())
+
+
+def _locale_with(tmp_path: Path, files: dict[str, dict[str, dict[str, str]]]) -> Path:
+    """A locale folder: {lang: {"platforms.po": {msgid: translation}}} for every language."""
+    locale = tmp_path / "locale"
+    for lang in LANGUAGES:
+        folder = locale / lang / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        for name, entries in files.get(lang, {}).items():
+            (folder / name).write_text(_po(entries), encoding="utf-8")
+    return locale
+
+
+def test_a_languages_catalog_merges_every_po_file_of_its_folder(tmp_path: Path) -> None:
+    locale = _locale_with(tmp_path, {"ru": {
+        "newsbot.po": {"Hello": "Привет", "Shared": "Общий"},
+        "platforms.po": {"More": "Ещё", "Shared": "Другой", "Later": ""},
+        "delivery.po": {"Later": "Позже"},
+        "notes.txt": {"Ignored": "Не читается"},
+    }})
+    ru = load_catalog("ru", locale)
+    assert {m.id: m.string for m in ru if m.id} == {
+        "Hello": "Привет", "Shared": "Общий", "More": "Ещё", "Later": "Позже"}
+    compiled = compile_catalog(ru)
+    assert compiled.gettext("More") == "Ещё" and compiled.gettext("Later") == "Позже"
+
+
+def test_every_shipped_po_file_is_part_of_its_languages_catalog() -> None:
+    names = {lang: {f.name for f in catalog_files(lang)} for lang in LANGUAGES}
+    for lang in LANGUAGES:
+        assert "newsbot.po" in names[lang]
+        for name in names[lang]:
+            entries = {msgid_of(m) for m in load_catalog_files(lang)[name] if m.id}
+            assert entries <= {msgid_of(m) for m in load_catalog(lang) if m.id}, name
+
+
+def test_check_reports_a_msgid_two_files_translate_differently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    same = {"newsbot.po": {"Hello": "X"}, "platforms.po": {"Hello": "X"}}
+    locale = _locale_with(tmp_path, {
+        "en": {"newsbot.po": {"Hello": ""}},
+        "az": same,
+        "ru": {"newsbot.po": {"Hello": "Привет"}, "platforms.po": {"Hello": "Здравствуйте"}},
+    })
+    source = _source(tmp_path, "from bot.i18n import tr\ntr('ru', 'Hello')\n")
+    assert i18n_main(["check", "--source", str(source), "--locale-dir", str(locale)]) == 1
+    out = capsys.readouterr().out
+    assert "ru: 'Hello' is translated differently in newsbot.po and platforms.po" in out
+    assert "az:" not in out and "1 problems" in out  # the same text twice is no problem
+
+
+def test_update_into_a_file_adds_only_what_no_file_of_the_language_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    files = {"newsbot.po": {"Hello": "Привет"}}
+    locale = _locale_with(tmp_path, {"ru": files, "az": {"newsbot.po": {"Hello": "Salam"}},
+                                     "en": {"newsbot.po": {"Hello": ""}}})
+    source = _source(tmp_path, "from bot.i18n import tr\ntr('ru', 'Hello')\ntr('ru', 'More')\n")
+    args = ["--source", str(source), "--locale-dir", str(locale)]
+    assert i18n_main(["update", "--into", "platforms", *args]) == 0
+    assert "ru: 1 msgids added to platforms.po" in capsys.readouterr().out
+    parts = load_catalog_files("ru", locale)
+    assert [m.id for m in parts["platforms.po"] if m.id] == ["More"]
+    assert [m.id for m in parts["newsbot.po"] if m.id] == ["Hello"]
+    assert parts["platforms.po"].num_plurals == 3  # the language's header, plural rule included
+    assert i18n_main(["update", "--into", "platforms", *args]) == 0
+    assert "ru: 0 msgids added" in capsys.readouterr().out
