@@ -276,7 +276,7 @@ _LEGISLATION = Topic(
     terms={
         "en": [
             "law^1", "laws^1", "decree^2", "resolution^1.5", "regulation*^1", "amendment*^1.5",
-            "amends^1", "amending^1", "Customs Code^1.5", "Cabinet of Ministers^1.5",
+            "amends^1", "amending^1", "Customs Code^0.75", "Cabinet of Ministers^1.5",
             "Milli Majlis^1.5", "parliament^1", "entered into force^1.5",
             "enter into force^1.5", "enters into force^1.5", "takes effect^1",
             "new rules^1.5", "the rules^0.5", "customs tariff^1.5", "duty rate*^1",
@@ -286,14 +286,14 @@ _LEGISLATION = Topic(
             "=duty | =duties & =raises | =raised | =raise | lower* | abolish* | reduc* | introduc*"
             " | increas*^1",
             # a decree that awards medals is not legislation
-            "awarded^-1", "medals^-1",
+            "awarded^-1.5", "medals^-1",
         ],
         "az": [
             "=qanun | =qanuna | =qanunu | =qanunun | =qanunda | =qanunla | qanunlar*^1.5",
             "qanunvericili*^0.5", "qanun layihə*^1.5", "fərman*^2", "sərəncam*^1.5", "qərar*^1",
             "Nazirlər Kabinet*^1.5",
             "Milli Məclis*^1.5", "dəyişiklik*^1.5", "qüvvəyə min*^1.5", "qayda*^1",
-            "Gömrük Məcəllə*^1.5", "İnzibati Xətalar Məcəllə*^1.5", "tarif*^1",
+            "Gömrük Məcəllə*^0.75", "İnzibati Xətalar Məcəllə*^1.5", "tarif*^1",
             "rüsum dərəcə*^1", "normativ*^1", "azadolma*^0.5", "təsdiq*^0.5",
             "təltif*^-1.5", "medal*^-1", "orden*^-1",
         ],
@@ -302,7 +302,7 @@ _LEGISLATION = Topic(
             "=указом^2", "=указе^2",
             "постановлени*^1.5", "распоряжени*^1", "кабинет* министр*^1.5",
             "Милли Меджлис*^1.5", "поправк*^1.5", "изменени*^0.5", "вступ* в силу^1.5",
-            "правила*^1", "=правил^1", "нов* правил*^1.5", "таможенн* тариф*^1.5",
+            "правила*^0.5", "=правил^0.5", "нов* правил*^1.5", "таможенн* тариф*^1.5",
             "ставк*^0.5", "пошлин*^0.5",
             "кодекс*^1", "нормативн*^1", "утверди*^0.5", "награжд*^-1.5", "медал*^-1",
             "орден*^-1",
