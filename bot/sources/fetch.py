@@ -2,6 +2,12 @@
 
 One `Fetcher` (one httpx.AsyncClient, shared connection pool) serves all feeds. Every failure is a
 `FetchError` with a short reason that the poller records in the feed's health.
+
+Sized for a thousand feeds a cycle: at most `max_connections` requests in flight and
+`per_host` to any one host; a request first waits for its slots, and only then does its deadline
+start, so a feed queued behind others is not timed out for the queue. The body is decoded by
+`decode.BoundedDecoder` (every layer of Content-Encoding counted against `max_bytes`), inside
+the deadline.
 """
 
 from __future__ import annotations
@@ -9,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import NoReturn
 from urllib.parse import urlsplit
@@ -17,6 +24,10 @@ import httpcore
 import httpx
 
 from bot.config import FetchSettings
+from bot.sources.decode import BadEncoding, BodyTooLarge, BoundedDecoder
+
+MAX_CONNECTIONS = 100  # requests in flight, all hosts together
+PER_HOST = 4  # requests in flight to one host (politeness; the agency sites are small)
 
 
 class FetchError(Exception):
@@ -43,26 +54,40 @@ class FetchResult:
 
 class Fetcher:
     def __init__(
-        self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: FetchSettings,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        per_host: int = PER_HOST,
     ) -> None:
         self.settings = settings
+        # no pool timeout: the slots below keep httpx's pool from ever being full
         timeout = httpx.Timeout(
-            settings.timeout_seconds, connect=settings.connect_timeout_seconds
+            settings.timeout_seconds, connect=settings.connect_timeout_seconds, pool=None
         )
+        limits = httpx.Limits(max_connections=max_connections,
+                              max_keepalive_connections=min(max_connections, 40))
         options = dict(
             timeout=timeout,
+            limits=limits,
             follow_redirects=True,
             max_redirects=settings.max_redirects,
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
             transport=transport,
         )
+        self._slots = asyncio.Semaphore(max_connections)
+        self._per_host = per_host
+        self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(self._per_host))
+        self.in_flight = 0
         self.client = httpx.AsyncClient(**options)  # type: ignore[arg-type]
         # for URLs an admin typed into a chat: every request, redirects included, is checked
         # against private and loopback addresses at the time it is made (the hook, for a clear
         # error), and the connection goes to an address that passed the check (the backend:
         # a name that re-resolves to 127.0.0.1 between the two cannot get through)
         if transport is None:
-            options["transport"] = _guarded_transport(settings)
+            options["transport"] = _guarded_transport(settings, max_connections)
         self.guarded_client = httpx.AsyncClient(
             **options, event_hooks={"request": [self._refuse_private]}  # type: ignore[arg-type]
         )
@@ -90,11 +115,18 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         # read timeouts are per chunk: a server that drips one byte a second would never trip
-        # them, so the whole exchange also has a deadline.
+        # them, so the whole exchange (decoding included) also has a deadline, which starts
+        # once this request has its connection slots
         deadline = self.settings.timeout_seconds * 2 + self.settings.connect_timeout_seconds
+        host = (urlsplit(url).hostname or "").lower()
         try:
-            async with asyncio.timeout(deadline):
-                return await self._fetch(url, headers, guarded)
+            async with self._slots, self._host_slots[host]:
+                self.in_flight += 1
+                try:
+                    async with asyncio.timeout(deadline):
+                        return await self._fetch(url, headers, guarded, deadline)
+                finally:
+                    self.in_flight -= 1
         except TimeoutError:
             raise FetchError(f"timed out after {deadline:g} s") from None
         except httpx.TooManyRedirects:
@@ -103,16 +135,27 @@ class Fetcher:
             raise FetchError("timed out") from None
         except httpx.InvalidURL as exc:
             raise FetchError(f"invalid URL ({exc})") from None
-        except httpx.DecodingError:
-            raise FetchError("response body could not be decoded (bad compression)") from None
+        except BodyTooLarge as exc:
+            raise FetchError(str(exc)) from None
+        except (BadEncoding, httpx.DecodingError) as exc:
+            raise FetchError(f"response body could not be decoded ({exc})") from None
         except httpx.HTTPError as exc:
             if isinstance(exc.__cause__, PrivateAddressRefused):
                 raise FetchError(f"refused: {exc.__cause__}") from None
             raise FetchError(f"network error: {type(exc).__name__}: {exc}".rstrip(": ")) from None
 
-    async def _fetch(self, url: str, headers: dict[str, str], guarded: bool) -> FetchResult:
+    async def _fetch(
+        self, url: str, headers: dict[str, str], guarded: bool, seconds: float
+    ) -> FetchResult:
         cap = self.settings.max_bytes
         client = self.guarded_client if guarded else self.client
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + seconds
+
+        def in_time() -> None:  # between inflated pieces: asyncio.timeout cannot cut a loop
+            if loop.time() > ends:
+                raise TimeoutError
+
         async with client.stream("GET", url, headers=headers) as response:
             status = response.status_code
             if status == 304:
@@ -124,13 +167,15 @@ class Fetcher:
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > cap:
                 raise FetchError(f"response too large ({int(declared)} bytes > {cap})")
+            decoder = BoundedDecoder(response.headers.get("content-encoding", ""), cap, in_time)
             chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():  # decompressed: caps gzip bombs too
-                size += len(chunk)
-                if size > cap:
+            received = 0
+            async for raw in response.aiter_raw():  # as sent: decoded here, counted
+                received += len(raw)
+                if received > cap:
                     raise FetchError(f"response too large (over {cap} bytes)")
-                chunks.append(chunk)
+                chunks.extend(decoder.feed(raw))
+                in_time()
             return FetchResult(
                 url=str(response.url),
                 status=status,
@@ -223,13 +268,14 @@ class _PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def _guarded_transport(settings: FetchSettings) -> httpx.AsyncHTTPTransport:
+def _guarded_transport(settings: FetchSettings, max_connections: int) -> httpx.AsyncHTTPTransport:
     """httpx's transport with its connection pool rebuilt on `_PublicOnlyBackend` (httpx
-    does not take a network backend itself; same pool settings as httpx's defaults)."""
+    does not take a network backend itself; the same pool size as the plain client's)."""
     transport = httpx.AsyncHTTPTransport()
     transport._pool = httpcore.AsyncConnectionPool(  # noqa: SLF001
         ssl_context=httpx.create_ssl_context(),
-        max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0,
+        max_connections=max_connections,
+        max_keepalive_connections=min(max_connections, 40), keepalive_expiry=5.0,
         network_backend=_PublicOnlyBackend(settings),
     )
     return transport

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -52,6 +54,37 @@ def rss_bytes(entries: list[Entry], title: str = "Customs news") -> bytes:
     ).encode()
 
 
+def nested_gzip_bomb(zeros: int) -> Iterator[bytes]:
+    """gzip(gzip(`zeros` zero bytes)), generated in a few kB of memory and milliseconds.
+
+    After a full flush a deflate stream forgets its past, so compressing the same input again
+    gives the same bytes: the inner stream is one compressed MiB of zeros repeated, and the outer
+    stream one compressed run of those blocks repeated. The trailers (CRC, length) are left
+    out: a client that inflates it all has lost already."""
+    mib = 1 << 20
+    inner = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    inner_head = inner.compress(b"")
+    block = inner.compress(bytes(mib)) + inner.flush(zlib.Z_FULL_FLUSH)
+    outer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    yield outer.compress(inner_head) + outer.flush(zlib.Z_FULL_FLUSH)
+    per_run = 256  # inner blocks per outer run
+    run = outer.compress(block * per_run) + outer.flush(zlib.Z_FULL_FLUSH)
+    for _ in range(max(1, zeros // (mib * per_run))):
+        yield run
+
+
+async def _send_nested_bomb(request: web.Request, zeros: int) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Encoding": "gzip, gzip",
+                                           "Content-Type": "application/rss+xml"})
+    await response.prepare(request)
+    try:
+        for chunk in nested_gzip_bomb(zeros):
+            await response.write(chunk)
+    except (ConnectionResetError, RuntimeError):
+        pass
+    return response
+
+
 @dataclass
 class Fault:
     status: int | None = None  # answer with this status
@@ -60,7 +93,10 @@ class Fault:
     raw: bytes | None = None  # send these bytes instead of the feed
     size: int = 0  # send this many bytes of junk (a huge body)
     gzip_bomb: int = 0  # send a gzip body that inflates to this many bytes
+    # send gzip(gzip(this many zeros)), streamed, as "Content-Encoding: gzip, gzip"
+    nested_gzip_bomb: int = 0
     redirect_loop: bool = False
+    headers: dict[str, str] = field(default_factory=dict)  # extra response headers (raw bodies)
     times: int | None = None  # how many requests it applies to (None: until cleared)
 
 
@@ -146,6 +182,8 @@ class FeedServer:
             body = gzip.compress(b"<" * fault.gzip_bomb, compresslevel=9)
             return web.Response(body=body, headers={"Content-Encoding": "gzip",
                                                     "Content-Type": "application/rss+xml"})
+        if fault.nested_gzip_bomb:
+            return await _send_nested_bomb(request, fault.nested_gzip_bomb)
         if fault.size:
             response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
             await response.prepare(request)
@@ -169,4 +207,4 @@ class FeedServer:
             except (ConnectionResetError, RuntimeError):
                 pass
             return response
-        return web.Response(body=body, content_type="application/rss+xml")
+        return web.Response(body=body, content_type="application/rss+xml", headers=fault.headers)
