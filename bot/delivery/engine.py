@@ -1,10 +1,16 @@
-"""Who gets what, and getting it there once.
+"""Who gets what, and getting it there once, in the chat's language.
 
-Progress is a per-chat cursor: the sequence number of the last release confirmed sent to that
-chat. Releases are numbered by the store in the order they were first stored, so "what a chat
-still needs" is derived (matching releases after its cursor), not kept in an outbox. After each
-confirmed send the cursor is journalled and fsynced before the next send to that chat, so a kill
-at any point repeats at most the one message that was in flight per chat.
+Progress per chat is two durable records. The cursor is a low-water mark: every release stored
+at or below it is decided for the chat (sent, not wanted, or another edition of a story the chat
+was sent). The sent-stories journal (`store.record_story_sent`) says which stories a chat was
+notified of, so releases above the cursor are re-decided after a restart without a repeat. Both
+are written after each confirmed send and fsynced (one group commit per tick) before the next
+send to that chat, so a kill at any point repeats at most the one message in flight per chat.
+
+A release of another language than the chat's is held until its story's first edition is
+`edition_wait` old, unless the chat's own edition comes first (see `stories.decide`). Holding is
+derived from the stored first_seen times, so a restart holds what it held before; a held release
+keeps the cursor below it but never holds up the chat's other releases.
 
 Rate limits are kept by pacing (a `Pacer` per platform), not discovered through 429s.
 """
@@ -15,85 +21,25 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
-from bot.i18n import ntr, tr
-from bot.matching import wants
-from bot.models import Card, Chat, Item, Reply, Span, utcnow
+from bot.delivery.digests import digest_reply
+from bot.delivery.pacing import Committer, Pacer
+from bot.delivery.stories import decide
+from bot.matching import wants, wants_story
+from bot.models import Chat, Item, Reply, SentStory, Story, utcnow
 from bot.platforms.base import (
     ChatMovedError,
     PermanentSendError,
-    RateLimits,
     TransientSendError,
     Transport,
 )
 from bot.store import Store
-from bot.summary import TopicLabel, make_card, notification, topic_id_label
+from bot.summary import TopicLabel, notification, topic_id_label
 
 log = logging.getLogger("newsbot.delivery")
-
-DIGEST_MAX_CARDS = 10
-SAFETY = 0.97  # pace a little under the published limits: network jitter bunches requests
-
-
-class Pacer:
-    """Spaces sends to respect a platform's overall, per-chat and per-group limits."""
-
-    def __init__(self, limits: RateLimits, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limits = limits
-        self.clock = clock
-        self._global_next = 0.0
-        self._chat_next: dict[str, float] = {}
-        self._lock = asyncio.Lock()
-
-    def _interval(self, is_group: bool) -> float:
-        gap = 0.0
-        if self.limits.per_chat_interval:
-            gap = self.limits.per_chat_interval / SAFETY
-        if is_group and self.limits.group_per_minute:
-            gap = max(gap, 60.0 / self.limits.group_per_minute / SAFETY)
-        return gap
-
-    async def wait(self, chat_key: str, is_group: bool) -> None:
-        # the chat's own spacing first, so a slow chat never holds up the global queue
-        due = self._chat_next.get(chat_key, 0.0)
-        now = self.clock()
-        if due > now:
-            await asyncio.sleep(due - now)
-        if self.limits.overall_per_second:
-            step = 1.0 / (self.limits.overall_per_second * SAFETY)
-            async with self._lock:
-                now = self.clock()
-                slot = max(now, self._global_next)
-                self._global_next = slot + step
-            if slot > now:
-                await asyncio.sleep(slot - now)
-        self._chat_next[chat_key] = self.clock() + self._interval(is_group)
-
-    def defer(self, chat_key: str, seconds: float) -> None:
-        self._chat_next[chat_key] = max(self._chat_next.get(chat_key, 0.0),
-                                        self.clock() + seconds)
-
-
-class _Committer:
-    """Group commit: every sender waits for one fsync that covers all cursors written so far."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._task: asyncio.Future[None] | None = None
-
-    async def durable(self) -> None:
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._flush())
-        await asyncio.shield(self._task)
-
-    async def _flush(self) -> None:
-        await asyncio.sleep(0)  # let the senders of this tick join
-        self._task = None
-        self.store.flush_cursors()
 
 
 @dataclass
@@ -111,8 +57,9 @@ class DeliveryStats:
 
 @dataclass
 class _ChatQueue:
-    items: deque[Item] = field(default_factory=deque)
-    last_seq: int = 0
+    items: list[Item] = field(default_factory=list)  # above the cursor, undecided, seq order
+    last_seq: int = 0  # every release up to here was looked at for this chat
+    held: dict[int, datetime] = field(default_factory=dict)  # seq -> until when
     task: asyncio.Task[None] | None = None
     failures: int = 0
 
@@ -130,26 +77,34 @@ class Delivery:
         topic_label: TopicLabel = topic_id_label,
         clock: Callable[[], datetime] = utcnow,
         max_backoff: float = 300.0,
+        edition_wait: float = 0.0,
+        expected_languages: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
+        """`edition_wait`: seconds to wait for a chat's own edition of a story;
+        `expected_languages`: feed id -> the languages its group publishes (only those
+        stories wait; see `stories.expected_languages`)."""
         self.store = store
         self.transports = transports
         self.tz = tz
         self.topic_label = topic_label
         self.clock = clock
         self.max_backoff = max_backoff
+        self.edition_wait = timedelta(seconds=edition_wait)
+        self.expected_languages = dict(expected_languages or {})
         self.stats = DeliveryStats()
         self.pacers = {name: Pacer(t.limits) for name, t in transports.items()}
         self.semaphores = {name: asyncio.Semaphore(t.limits.concurrency)
                            for name, t in transports.items()}
         self._queues: dict[str, _ChatQueue] = {}
-        self._committer = _Committer(store)
+        self._committer = Committer(store)
         self._wake = asyncio.Event()
         self._scanned = -1  # highest seq already matched against the chats
-        self._idle = asyncio.Event()
-        self._idle.set()
         self._stopping = False
         self._moved_to = ""  # set by _send when a chat reports its new id
         self._chat_cache: tuple[int, list[Chat]] | None = None
+        self._story_cache: tuple[int, dict[str, Story]] = (-1, {})
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: datetime | None = None
 
     # -- public -----------------------------------------------------------------------------
 
@@ -160,6 +115,11 @@ class Delivery:
     @property
     def queue_length(self) -> int:
         return sum(len(q.items) for q in self._queues.values())
+
+    @property
+    def held(self) -> int:
+        """Releases waiting for a chat's own edition (each until its story's deadline)."""
+        return sum(len(q.held) for q in self._queues.values())
 
     async def run(self, digest_every: float = 30.0) -> None:
         self.scan()
@@ -174,7 +134,7 @@ class Delivery:
                 await self.send_digests()
 
     async def drain(self, timeout: float | None = None) -> None:
-        """Until every queue is empty (tests, benchmarks, demo)."""
+        """Until no chat has a send to make now (held releases may remain: see `settle`)."""
         async with asyncio.timeout(timeout):
             while True:
                 tasks = [q.task for q in self._queues.values() if q.task and not q.task.done()]
@@ -182,13 +142,24 @@ class Delivery:
                     return
                 await asyncio.wait(tasks)
 
+    async def settle(self, timeout: float | None = None) -> None:
+        """Until every queue is empty, held releases sent or dropped (tests, demo)."""
+        async with asyncio.timeout(timeout):
+            await self.drain()
+            while self.held:
+                await asyncio.sleep(0.02)
+                await self.drain()
+
     async def stop(self, grace: float = 4.0) -> None:
         """Let messages in flight finish (within `grace`), then cancel the rest."""
         self._stopping = True
         self._wake.set()
+        if self._timer is not None:
+            self._timer.cancel()
         tasks = [q.task for q in self._queues.values() if q.task and not q.task.done()]
         for q in self._queues.values():
             q.items.clear()  # nothing new starts; the send in flight completes
+            q.held.clear()
         if tasks:
             _, pending = await asyncio.wait(tasks, timeout=grace)
             for task in pending:
@@ -203,8 +174,23 @@ class Delivery:
             self._chat_cache = (self.store.chats_version, self.store.chats())
         return self._chat_cache[1]
 
+    def story(self, item: Item) -> Story:
+        """Every stored edition of the item's story; cached until the store gets a release."""
+        version, cache = self._story_cache
+        if version != self.store.max_seq:
+            cache = {}
+            self._story_cache = (self.store.max_seq, cache)
+        story = cache.get(item.story_id)
+        if story is None:
+            story = self.store.story(item.story_id)
+            if not story.editions:  # not stored (yet): the item is its only edition
+                story = Story(item.story_id, {item.language: item})
+            cache[item.story_id] = story
+        return story
+
     def scan(self) -> None:
-        """Queue, per chat, the matching releases after its cursor that are not queued yet."""
+        """Queue, per chat, the releases after its cursor whose stories it wants, that are not
+        queued yet; wake the chats' senders."""
         if self._stopping:
             return
         chats = [c for c in self._chats() if c.active and c.subscription.mode == "instant"
@@ -222,37 +208,88 @@ class Delivery:
             queue = self._queues.setdefault(chat.key, _ChatQueue())
             floor = max(floors[chat.key], queue.last_seq)
             for item in items:
-                if item.seq > floor and matches(chat, item):
+                if item.seq > floor and wants_story(chat.subscription, self.story(item)):
                     queue.items.append(item)
-                    queue.last_seq = item.seq
-            if queue.items and (queue.task is None or queue.task.done()):
-                queue.task = asyncio.ensure_future(self._worker(chat.key, queue))
+            queue.last_seq = max(queue.last_seq, floor, newest)
         self._scanned = newest
+        self._resume()
+
+    def _resume(self) -> None:
+        """Start the sender of every chat that has releases queued and no sender running."""
+        if self._stopping:
+            return
+        for key, queue in self._queues.items():
+            if queue.items and (queue.task is None or queue.task.done()):
+                queue.task = asyncio.ensure_future(self._worker(key, queue))
+
+    def _next(self, chat: Chat, queue: _ChatQueue) -> tuple[Item, Story, Item] | None:
+        """The first queued release with something to send now: (release, story, edition to
+        send). Decided releases leave the queue; held ones stay, with a timer for them."""
+        now = self.clock()
+        for item in list(queue.items):
+            story = self.story(item)
+            sent = self.store.story_sent(chat.key, story.id) is not None
+            verdict = decide(chat, story, already_sent=sent, now=now, wait=self.edition_wait,
+                             expected=self.expected_languages)
+            if verdict.edition is not None:
+                return item, story, verdict.edition
+            if verdict.hold_until is not None:
+                queue.held[item.seq] = verdict.hold_until
+                self._wake_at(verdict.hold_until)
+                continue
+            queue.items.remove(item)
+            queue.held.pop(item.seq, None)
+        return None
+
+    def _advance(self, key: str, queue: _ChatQueue) -> None:
+        """Move the chat's cursor up to just below its first undecided release."""
+        mark = queue.items[0].seq - 1 if queue.items else queue.last_seq
+        if mark > self.store.cursor(key):
+            self.store.record_delivered(key, mark)
+
+    def _wake_at(self, when: datetime) -> None:
+        """Re-decide the held releases at `when` (the earliest deadline wins)."""
+        if self._timer is not None and self._timer_at is not None and self._timer_at <= when:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        delay = max(0.0, (when - self.clock()).total_seconds()) + 0.01
+        self._timer_at = when
+        self._timer = asyncio.get_running_loop().call_later(delay, self._deadline_reached)
+
+    def _deadline_reached(self) -> None:
+        self._timer, self._timer_at = None, None
+        self._resume()
 
     # -- sending -------------------------------------------------------------------------------
 
     async def _worker(self, key: str, queue: _ChatQueue) -> None:
         while queue.items and not self._stopping:
-            item = queue.items[0]
             chat = self.store.get_chat(key)
             if chat is None or not chat.active:
                 queue.items.clear()
+                queue.held.clear()
                 return
-            if not matches(chat, item):  # unsubscribed meanwhile
-                queue.items.popleft()
-                continue
             transport = self.transports.get(chat.platform)
-            if transport is None:
-                queue.items.clear()  # platform off: the cursor keeps it pending for next start
+            if transport is None:  # platform off: the cursor keeps it pending for next start
+                queue.items.clear()
+                queue.held.clear()
                 return
-            outcome = await self._send(chat, transport, notification(item, self.tz,
-                                                                      self.topic_label,
-                                                                      lang=chat.language))
+            job = self._next(chat, queue)
+            self._advance(key, queue)
+            if job is None:
+                return
+            item, story, edition = job
+            reply = notification(edition, self.tz, self.topic_label, lang=chat.language,
+                                 others=story.others(edition))
+            outcome = await self._send(chat, transport, reply)
             if outcome == "sent":
-                self.store.record_delivered(key, item.seq)
+                self.store.record_story_sent(SentStory(key, story.id, edition.id, self.clock()))
+                if item in queue.items:  # stop() may have cleared it
+                    queue.items.remove(item)
+                    queue.held.pop(item.seq, None)
+                    self._advance(key, queue)
                 await self._committer.durable()
-                if queue.items and queue.items[0] is item:  # stop() may have cleared it
-                    queue.items.popleft()
                 queue.failures = 0
             elif outcome == "moved":
                 new_key = self._moved_to
@@ -261,6 +298,7 @@ class Delivery:
                 key = new_key
             elif outcome == "gone":
                 queue.items.clear()
+                queue.held.clear()
                 return
 
     async def _send(self, chat: Chat, transport: Transport, reply: Reply) -> str:
@@ -319,31 +357,34 @@ class Delivery:
             if hhmm < sub.digest_time or chat.platform not in self.transports:
                 continue
             floor = max(self.store.cursor(chat.key), chat.since_seq)
-            items = [i for i in self.store.items_after(floor, limit=10**9)
-                     if i.notify and matches(chat, i)]
-            if items:
-                outcome = await self._send(chat, self.transports[chat.platform],
-                                           self.digest_reply(items, chat.language,
-                                                             chat.platform))
+            items = [i for i in self.store.items_after(floor, limit=10**9) if i.notify]
+            entries = self._digest_entries(chat, items)
+            if entries:
+                reply = digest_reply(entries, self.tz, self.topic_label, lang=chat.language,
+                                     platform=chat.platform)
+                outcome = await self._send(chat, self.transports[chat.platform], reply)
                 if outcome != "sent":
                     continue
+                now = self.clock()
+                for story, edition in entries:
+                    self.store.record_story_sent(SentStory(chat.key, story.id, edition.id, now))
                 self.store.record_delivered(chat.key, items[-1].seq)
                 await self._committer.durable()
                 self.stats.digests += 1
             chat.last_digest_on = today
             self.store.save_chat(chat)
 
-    def digest_reply(self, items: list[Item], lang: str = "en",
-                     platform: str = "telegram") -> Reply:
-        newest = list(reversed(items))[:DIGEST_MAX_CARDS]
-        cards: list[Card] = [make_card(i, self.tz, self.topic_label, lang=lang, number=n)
-                             for n, i in enumerate(newest, start=1)]
-        reply = Reply(cards=cards, ephemeral=False)
-        reply.paragraphs.append([Span(ntr(lang, "Your daily digest: {n} new release",
-                                          "Your daily digest: {n} new releases", len(items)),
-                                      "bold")])
-        if len(items) > DIGEST_MAX_CARDS:
-            command = "/news latest" if platform == "slack" else "/latest"
-            reply.paragraphs.append([Span(tr(lang, "…and {n} more: see {command}",
-                                             n=len(items) - DIGEST_MAX_CARDS, command=command))])
-        return reply
+    def _digest_entries(self, chat: Chat, items: list[Item]) -> list[tuple[Story, Item]]:
+        """Each wanted story not yet sent to the chat, once, with the edition for its language
+        (no waiting: a digest shows what there is)."""
+        entries: dict[str, tuple[Story, Item]] = {}
+        now = self.clock()
+        for item in items:
+            story = self.story(item)
+            if story.id in entries or self.store.story_sent(chat.key, story.id) is not None:
+                continue
+            verdict = decide(chat, story, already_sent=False, now=now, wait=timedelta(0),
+                             expected={})
+            if verdict.edition is not None:
+                entries[story.id] = (story, verdict.edition)
+        return list(entries.values())

@@ -1,0 +1,24 @@
+"""Delivery: who gets what, once, in which language; per-chat cursors; paced sending.
+
+    engine.py    Delivery: scanning, per-chat senders, cursors and the sent-stories journal
+    stories.py   the pure rule: which edition of a story a chat gets, now or after a wait
+    digests.py   the daily digest's message
+    pacing.py    Pacer (platform limits) and Committer (one fsync per tick)
+"""
+
+from bot.delivery.digests import DIGEST_MAX_CARDS, digest_reply
+from bot.delivery.engine import Delivery, DeliveryStats, matches
+from bot.delivery.pacing import Pacer
+from bot.delivery.stories import Verdict, decide, expected_languages
+
+__all__ = [
+    "DIGEST_MAX_CARDS",
+    "Delivery",
+    "DeliveryStats",
+    "Pacer",
+    "Verdict",
+    "decide",
+    "digest_reply",
+    "expected_languages",
+    "matches",
+]
