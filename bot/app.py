@@ -15,7 +15,7 @@ from aiohttp import web
 
 from bot.classify import Classifier
 from bot.config import Settings
-from bot.delivery import Delivery
+from bot.delivery import Delivery, expected_languages
 from bot.i18n import topic_name
 from bot.models import FeedSpec, FeedState, Item, Reply, Span, utcnow
 from bot.ops_server import DeliveryFigures, OpsSnapshot, start_ops_server
@@ -137,7 +137,9 @@ class App:
 
     async def start(self) -> None:
         self.delivery = Delivery(self.store, self.transports, self.settings.tz,
-                                 self.topic_label, clock=self.clock)
+                                 self.topic_label, clock=self.clock,
+                                 edition_wait=self.settings.delivery.edition_wait_seconds,
+                                 expected_languages=expected_languages(self.settings.feeds))
         for name, adapter in self.adapters.items():
             try:
                 await adapter.start()
