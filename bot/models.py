@@ -178,6 +178,17 @@ def chat_key(platform: str, chat_id: str | int) -> str:
     return f"{platform}:{chat_id}"
 
 
+@dataclass(frozen=True, slots=True)
+class SentStory:
+    """A chat was notified of a story (with that edition): no other edition notifies it again."""
+
+    chat_key: str
+    story_id: str
+    item_id: str
+    sent_at: datetime  # aware
+    message_id: str = ""  # the platform's id of the message, when it gave one
+
+
 # ---- chat-neutral messages -------------------------------------------------------------
 
 SpanStyle = Literal["plain", "bold", "italic", "code", "link", "mark"]
@@ -263,6 +274,8 @@ def card_plain(card: Card) -> str:
         lines.append(f"   {card.lead}")
     if card.url:
         lines.append(f"   {card.url}")
+    if card.editions:  # the story's other language editions
+        lines.append("   " + "  ".join(f"{lang.upper()}: {url}" for lang, url in card.editions))
     return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import insort
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,9 @@ class Archive:
         self._by_seq: list[str | None] = [None]  # sequence number -> item id
         self._by_date: list[tuple[str, int, str]] = []  # (published ISO UTC, seq, id), sorted
         self._months: set[str] = set()
+        # story id -> the ids of the releases that joined it (not its first edition): the only
+        # releases whose story is not their own, so the index stays small
+        self._joined: dict[str, list[str]] = {}
         self._loaded: OrderedDict[str, TinyDB] = OrderedDict()  # parsed month files, LRU
         self.bytes_written = 0  # month files and catalogues, by this process
         self.max_seq = 0
@@ -70,14 +73,16 @@ class Archive:
     def _add_entry(
         self, month: str, row: list[Any], interned: dict[Any, Any], loading: bool = True
     ) -> None:
-        doc_id, item_id, seq, published, topics, feed_id, chash, updated = row
+        doc_id, item_id, seq, published, topics, feed_id, chash, updated, story, seen = row
         topics = tuple(topics)
         entry = Entry(month, doc_id, seq, published, interned.setdefault(topics, topics),
-                      interned.setdefault(feed_id, feed_id), chash, updated)
+                      interned.setdefault(feed_id, feed_id), chash, updated, story, seen)
         known = self._entries.get(item_id)
         self._entries[item_id] = entry
         if known is not None:
-            return  # an update: same place, same sequence number
+            return  # an update: same place, same sequence number, same story
+        if story and story != item_id:
+            self._joined.setdefault(story, []).append(item_id)
         if seq >= len(self._by_seq):
             self._by_seq.extend([None] * (seq + 1 - len(self._by_seq)))
         self._by_seq[seq] = item_id
@@ -197,6 +202,37 @@ class Archive:
                 break
         return self._items(ids)
 
+    def items(self, ids: Iterable[str]) -> list[Item]:
+        """The stored releases among `ids`, in that order."""
+        return self._items(i for i in ids if i in self._entries)
+
+    def story_members(self, story_id: str) -> list[str]:
+        """The ids of a story's stored editions, oldest first (an unknown id: none)."""
+        first = self._entries.get(story_id)
+        ids = [story_id] if first is not None and first.story in ("", story_id) else []
+        ids += self._joined.get(story_id, [])
+        return ids
+
+    def recent_ids(self, since: str, feed_ids: Collection[str]) -> list[str]:
+        """Releases of `feed_ids` published or first seen at or after the ISO UTC time `since`,
+        in publication order."""
+        found: set[str] = set()
+        for published, _, item_id in reversed(self._by_date):
+            if published < since:
+                break
+            found.add(item_id)
+        for maybe_id in reversed(self._by_seq):  # first seen follows the sequence numbers
+            if maybe_id is None:
+                continue
+            seen = self._entries[maybe_id].first_seen
+            if seen is None or seen < since:
+                break
+            found.add(maybe_id)
+        wanted = set(feed_ids)
+        picked = ((self._entries[i], i) for i in found)
+        return [i for _, _, i in sorted((e.published, e.seq, i) for e, i in picked
+                                        if e.feed_id in wanted)]
+
     def items_after(self, seq: int, limit: int) -> list[Item]:
         """Releases stored after `seq`, in sequence order (what delivery has not looked at)."""
         ids = [i for i in self._by_seq[max(seq + 1, 1):] if i is not None]
@@ -244,6 +280,7 @@ class Archive:
             old = self._doc(item.id) or {}
             item.seq, item.notify = old["seq"], old["notify"]
             item.first_seen = doc_to_dt(old.get("first_seen"))
+            item.story = old.get("story") or ""  # a stored release's story never changes
             item.updated_at = now
             if not item.topics:
                 item.topics, item.reasons = old.get("topics", []), old.get("reasons", {})

@@ -1,7 +1,8 @@
 """Month catalogues: what start-up needs of a month of the archive, without parsing it.
 
 `releases/YYYY-MM.catalogue` holds one row per release of `releases/YYYY-MM.json` (ids, sequence
-numbers, dates, topics, content hashes), stamped with the month file's inode, size and mtime.
+numbers, dates, topics, content hashes, story ids), stamped with the month file's inode, size and
+mtime.
 It is derived data: a catalogue whose stamp does not match its month file (a crash between the
 two writes, a restored backup) is ignored, and the archive rebuilds it from the month file.
 """
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 from bot.store.files import atomic_write, dump_json
 
 CATALOGUE_SUFFIX = ".catalogue"
-CATALOGUE_FORMAT = 1
+CATALOGUE_FORMAT = 2  # 2: rows end with the story id and first_seen
 
 
 class Entry(NamedTuple):
@@ -29,12 +30,15 @@ class Entry(NamedTuple):
     feed_id: str
     content_hash: str
     updated_at: str | None
+    story: str  # "" for releases stored before stories (each its own story)
+    first_seen: str | None
 
 
 def catalogue_row(doc_id: int, doc: dict[str, Any]) -> list[Any]:
     """A release's line in its month's catalogue: the fields of `Entry` after the month."""
     return [doc_id, doc["id"], doc["seq"], doc["published"], doc.get("topics") or [],
-            doc.get("feed_id", ""), doc.get("content_hash", ""), doc.get("updated_at")]
+            doc.get("feed_id", ""), doc.get("content_hash", ""), doc.get("updated_at"),
+            doc.get("story") or "", doc.get("first_seen")]
 
 
 def _stamp(path: Path) -> list[int]:

@@ -10,7 +10,10 @@ Versions:
 1. the first (up to commit e4335f9);
 2. feeds' state: `pending_links` entries are {"url", "failures"} objects, not "URL" or
    "URL<TAB>N" strings; the boilerplate's "window:<hash>,<hash>,..." entries moved out of
-   `boilerplate` into `line_windows` (lists of hashes).
+   `boilerplate` into `line_windows` (lists of hashes);
+3. releases carry their `story` (month files; read as "" where missing, so nothing is rewritten),
+   and cursors.json gains the table "sent_stories" with its journal sent-stories.log. An
+   older newsbot cannot read such releases, hence the new version.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from tinydb import TinyDB
 
 from bot.store.files import DataDir, StoreError, storage_of
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 WINDOW_PREFIX = "window:"  # schema 1's packing of one boilerplate window
 
 Databases = Mapping[str, TinyDB]  # state file name ("feeds.json") -> its open TinyDB
@@ -59,8 +62,13 @@ def _migrate_1_to_2(dbs: Databases) -> None:
     dbs["feeds.json"].clear_cache()
 
 
+def _migrate_2_to_3(dbs: Databases) -> None:
+    """Nothing to rewrite: a release without a story is a story of its own, and the month
+    catalogues (derived data, format 2 now) are rebuilt from the month files when read."""
+
+
 # version N -> the step that turns a version N directory into a version N + 1 one
-MIGRATIONS: dict[int, Callable[[Databases], None]] = {1: _migrate_1_to_2}
+MIGRATIONS: dict[int, Callable[[Databases], None]] = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def _meta(meta_db: TinyDB) -> dict[str, Any] | None:

@@ -5,10 +5,8 @@ Each is one TinyDB file parsed once and kept in memory (one process owns the dir
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
 
 from tinydb import Query, TinyDB
 
@@ -21,7 +19,7 @@ from bot.store.codec import (
     feed_spec_to_doc,
     feed_state_to_doc,
 )
-from bot.store.files import atomic_write
+from bot.store.journal import Journal
 
 
 class Feeds:
@@ -115,21 +113,19 @@ class Cursors:
 
     def __init__(self, db: TinyDB, folder: Path) -> None:
         self.db = db
-        self._journal_path = folder / self.JOURNAL
+        self._journal = Journal(folder / self.JOURNAL)
         table = self.db.table("cursors").get(doc_id=1)
         self._cursors: dict[str, int] = dict(table) if isinstance(table, dict) else {}
-        self._journal: IO[str] | None = None
 
     def open_journal(self) -> None:
         """Replay what the last run journalled, compact, and start a new journal."""
-        if self._journal_path.exists():
-            with open(self._journal_path, encoding="utf-8") as handle:
-                for line in handle:
-                    key, _, seq = line.rstrip("\n").rpartition("\t")
-                    if key and seq.isdigit():  # a line cut by a crash is simply ignored
-                        self._cursors[key] = max(self._cursors.get(key, 0), int(seq))
+        if self._journal.path.exists():
+            for line in self._journal.lines():
+                key, _, seq = line.rpartition("\t")
+                if key and seq.isdigit():
+                    self._cursors[key] = max(self._cursors.get(key, 0), int(seq))
             self.compact()
-        self._journal = open(self._journal_path, "a", encoding="utf-8")  # noqa: SIM115
+        self._journal.open()
 
     def compact(self) -> None:
         table = self.db.table("cursors")
@@ -137,7 +133,7 @@ class Cursors:
             table.insert(dict(self._cursors))
         else:
             table.update(dict(self._cursors), doc_ids=[1])
-        atomic_write(self._journal_path, b"")
+        self._journal.truncate()
 
     def get(self, key: str) -> int:
         return self._cursors.get(key, 0)
@@ -146,17 +142,13 @@ class Cursors:
         """Note that `key` has everything up to `seq`. Durable after `flush()`."""
         if seq <= self._cursors.get(key, 0):
             return
-        if self._journal is None:
+        if not self._journal.is_open:
             raise RuntimeError("delivery progress recorded in a read-only store")
         self._cursors[key] = seq
-        self._journal.write(f"{key}\t{seq}\n")
+        self._journal.append(f"{key}\t{seq}")
 
     def flush(self) -> None:
-        if self._journal is not None:
-            self._journal.flush()
-            os.fsync(self._journal.fileno())
+        self._journal.flush()
 
     def close(self) -> None:
-        if self._journal is not None:
-            self._journal.close()
-            self._journal = None
+        self._journal.close()

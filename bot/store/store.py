@@ -9,6 +9,8 @@ history, so hot mutable state and the append-mostly archive live in separate fil
     chats.json              chats and their subscriptions
     cursors.json            per-chat delivery progress (compacted)
     cursors.log             append-only journal of confirmed deliveries since the compaction
+    sent-stories.log        append-only journal of the stories each chat was notified of
+                            (compacted into cursors.json's "sent_stories" table; 7 days kept)
     releases/YYYY-MM.json   the archive, one TinyDB file per month of publication
     releases/YYYY-MM.catalogue   derived: what start-up needs of that month (catalogue.py)
     search-index.pickle     derived: the search index as the last run left it
@@ -22,15 +24,16 @@ previous version readable; a damaged file is refused at start, naming its backup
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item
+from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item, SentStory, Story
 from bot.store import schema
 from bot.store.archive import Archive
 from bot.store.files import DataDir, StoreError, atomic_write, storage_of
+from bot.store.sent import SentStories
 from bot.store.state import Chats, Cursors, Feeds
 
 INDEX_SNAPSHOT = "search-index.pickle"
@@ -68,25 +71,29 @@ class Store:
         dbs = {name: open_db(self.path / name) for name in self.STATE_FILES[1:]}
         if outdated is not None:
             schema.migrate(self._data, outdated, self._meta, dbs,
-                           [self.path / n for n in (*self.STATE_FILES, Cursors.JOURNAL)])
+                           [self.path / n for n in (*self.STATE_FILES, Cursors.JOURNAL,
+                                                    SentStories.JOURNAL)])
         self._feeds = Feeds(dbs["feeds.json"])
         self._chats = Chats(dbs["chats.json"])
         self._cursors = Cursors(dbs["cursors.json"], self.path)
+        self._sent = SentStories(dbs["cursors.json"], self.path)
         self._archive = Archive(self._data, self.read_only)
         if self.read_only:
             return
         self._cursors.open_journal()
+        self._sent.open_journal()
         self._data.back_up([*(self.path / n for n in self.STATE_FILES),
                             *self._archive.month_files()])
 
     def close(self) -> None:
         if self.read_only:
             return
-        with contextlib.suppress(Exception):
-            self._cursors.flush()
-            self._cursors.close()
-        with contextlib.suppress(Exception):
-            self._cursors.compact()
+        for journal in (self._cursors, self._sent):
+            with contextlib.suppress(Exception):
+                journal.flush()
+                journal.close()
+            with contextlib.suppress(Exception):
+                journal.compact()
         self._data.unlock()
 
     def __enter__(self) -> Store:
@@ -139,6 +146,32 @@ class Store:
                feed_id: str | None = None) -> list[Item]:
         """Newest first by publication date."""
         return self._archive.latest(limit, offset, topic, feed_id)
+
+    # -- stories: the language editions of one release ---------------------------------------
+
+    def story(self, story_id: str) -> Story:
+        """The story with its stored editions (one per language, the first stored of each);
+        a release stored before stories is a story of its own; an unknown id: no editions."""
+        return self.stories([story_id])[story_id]
+
+    def stories(self, story_ids: Iterable[str]) -> dict[str, Story]:
+        """`story` for many ids, each month file parsed at most once."""
+        members = {sid: self._archive.story_members(sid) for sid in dict.fromkeys(story_ids)}
+        items = {i.id: i for i in self._archive.items(i for ids in members.values() for i in ids)}
+        found: dict[str, Story] = {}
+        for sid, ids in members.items():
+            story = Story(sid)
+            for item in sorted((items[i] for i in ids if i in items),
+                               key=lambda i: (i.published, i.seq)):
+                story.editions.setdefault(item.language, item)
+            found[sid] = story
+        return found
+
+    def recent_items(self, since: datetime, feed_ids: Collection[str]) -> list[Item]:
+        """Releases of `feed_ids` published or first seen at or after `since`, in publication
+        order: the candidates a new edition is matched against."""
+        return self._archive.items(
+            self._archive.recent_ids(since.astimezone(UTC).isoformat(), feed_ids))
 
     def items_after(self, seq: int, limit: int = 1000) -> list[Item]:
         """Releases stored after `seq`, in sequence order (what delivery has not looked at)."""
@@ -234,4 +267,14 @@ class Store:
         self._cursors.record(key, seq)
 
     def flush_cursors(self) -> None:
+        """Make the delivery progress and the sent stories recorded so far durable (fsync)."""
         self._cursors.flush()
+        self._sent.flush()
+
+    def record_story_sent(self, sent: SentStory) -> None:
+        """Note that a chat was notified of a story (the first record of a chat and story
+        counts). Durable after `flush_cursors()`; kept 7 days."""
+        self._sent.record(sent)
+
+    def story_sent(self, chat_key: str, story_id: str) -> SentStory | None:
+        return self._sent.get(chat_key, story_id)

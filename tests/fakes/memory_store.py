@@ -1,6 +1,7 @@
 """An in-memory store for handler tests: what `handlers.ports.StorePort` asks of the real
 `bot.store.Store`, plus the few calls tests use to set a scene (`ingest`, `iter_items`,
-`save_feed_state`).
+`save_feed_state`), and what delivery asks of stories (`story`, `recent_items`, the
+sent-stories journal).
 
 It behaves as the real store does where a handler could notice: releases get sequence numbers
 in publication order, `latest` is newest first, and every read hands out a copy, so a handler
@@ -9,12 +10,12 @@ that changes a chat without saving it changes nothing stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item
+from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item, SentStory, Story
 
 
 @dataclass
@@ -24,6 +25,7 @@ class MemoryStore:
     chats_by_key: dict[str, Chat] = field(default_factory=dict)
     added_feeds: dict[str, FeedSpec] = field(default_factory=dict)
     states: dict[str, FeedState] = field(default_factory=dict)
+    sent: dict[tuple[str, str], SentStory] = field(default_factory=dict)
 
     # -- releases -----------------------------------------------------------------------------
 
@@ -42,6 +44,7 @@ class MemoryStore:
                 fresh[item.id] = item
             elif known is not None and known.content_hash != item.content_hash:
                 item.seq, item.notify, item.first_seen = known.seq, known.notify, known.first_seen
+                item.story = known.story  # a stored release's story never changes
                 item.updated_at = now
                 self.items[item.id] = deepcopy(item)
                 result.updated.append(item)
@@ -73,6 +76,33 @@ class MemoryStore:
         """Newest first by publication date."""
         newest = [i for i in reversed(self._by_date()) if topic is None or topic in i.topics]
         return [deepcopy(i) for i in newest[offset : offset + limit]]
+
+    # -- stories --------------------------------------------------------------------------------
+
+    def story(self, story_id: str) -> Story:
+        """The story with its stored editions (one per language, the first stored of each)."""
+        story = Story(story_id)
+        for item in self._by_date():
+            if item.story_id == story_id:
+                story.editions.setdefault(item.language, deepcopy(item))
+        return story
+
+    def stories(self, story_ids: Iterable[str]) -> dict[str, Story]:
+        return {sid: self.story(sid) for sid in story_ids}
+
+    def recent_items(self, since: datetime, feed_ids: Collection[str]) -> list[Item]:
+        """Releases of `feed_ids` published or first seen at or after `since`."""
+        return [deepcopy(i) for i in self._by_date() if i.feed_id in feed_ids
+                and (i.published >= since or (i.first_seen is not None and i.first_seen >= since))]
+
+    def record_story_sent(self, sent: SentStory) -> None:
+        self.sent.setdefault((sent.chat_key, sent.story_id), sent)
+
+    def story_sent(self, chat_key: str, story_id: str) -> SentStory | None:
+        return self.sent.get((chat_key, story_id))
+
+    def flush_cursors(self) -> None:
+        """Nothing to make durable in memory."""
 
     # -- chats --------------------------------------------------------------------------------
 

@@ -1,0 +1,96 @@
+"""Which stories each chat was notified of: the sent-stories journal.
+
+Kept as the cursors are (and fsynced with them by `Store.flush_cursors`): the table
+"sent_stories" of cursors.json as of the last compaction, plus sent-stories.log, one JSON line
+[chat key, story id, item id, sent at, message id] per notification since then. Entries older
+than `KEEP` are dropped at compaction: by then every edition of a story has long arrived.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+
+from bot.models import SentStory, utcnow
+from bot.store.journal import Journal
+
+KEEP = timedelta(days=7)
+TABLE = "sent_stories"
+
+
+def _row(sent: SentStory) -> list[str]:
+    return [sent.chat_key, sent.story_id, sent.item_id, sent.sent_at.isoformat(),
+            sent.message_id]
+
+
+def _sent(row: Any) -> SentStory | None:
+    """A journal line or table row back to a SentStory; None when it is not one."""
+    try:
+        chat, story, item, when, message = row
+        return SentStory(str(chat), str(story), str(item), datetime.fromisoformat(when),
+                         str(message))
+    except (TypeError, ValueError):
+        return None
+
+
+class SentStories:
+    JOURNAL = "sent-stories.log"
+
+    def __init__(self, db: TinyDB, folder: Path) -> None:
+        self.db = db
+        self._journal = Journal(folder / self.JOURNAL)
+        self._sent: dict[tuple[str, str], SentStory] = {}
+        doc = self.db.table(TABLE).get(doc_id=1)
+        rows = doc.get("rows", []) if isinstance(doc, dict) else []
+        for row in rows:
+            self._keep(_sent(row))
+
+    def _keep(self, sent: SentStory | None) -> None:
+        if sent is not None:
+            self._sent.setdefault((sent.chat_key, sent.story_id), sent)  # the first one counts
+
+    def open_journal(self, now: datetime | None = None) -> None:
+        """Replay what the last run journalled, compact (pruning), start a new journal."""
+        if self._journal.path.exists():
+            for line in self._journal.lines():
+                try:
+                    self._keep(_sent(json.loads(line)))
+                except ValueError:
+                    continue  # damaged line
+            self.compact(now)
+        self._journal.open()
+
+    def compact(self, now: datetime | None = None) -> None:
+        horizon = (now or utcnow()) - KEEP
+        self._sent = {k: s for k, s in self._sent.items() if s.sent_at >= horizon}
+        table = self.db.table(TABLE)
+        doc = {"rows": [_row(s) for s in self._sent.values()]}
+        if table.get(doc_id=1) is None:
+            table.insert(doc)
+        else:
+            table.update(doc, doc_ids=[1])
+        self._journal.truncate()
+
+    def get(self, chat_key: str, story_id: str) -> SentStory | None:
+        return self._sent.get((chat_key, story_id))
+
+    def record(self, sent: SentStory) -> None:
+        """Durable after `flush()`. A story already recorded for the chat keeps its first
+        record."""
+        if (sent.chat_key, sent.story_id) in self._sent:
+            return
+        self._journal.append(json.dumps(_row(sent), ensure_ascii=False))
+        self._sent[(sent.chat_key, sent.story_id)] = sent
+
+    def count(self) -> int:
+        return len(self._sent)
+
+    def flush(self) -> None:
+        self._journal.flush()
+
+    def close(self) -> None:
+        self._journal.close()
