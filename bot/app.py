@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.classify import Classifier
 from bot.config import Settings
 from bot.delivery import Delivery, expected_languages
-from bot.i18n import topic_name
+from bot.i18n import ntr, topic_name, tr
 from bot.models import FeedSpec, FeedState, Item, Reply, Span, utcnow
 from bot.ops_server import DeliveryFigures, OpsSnapshot, start_ops_server
 from bot.platforms.base import ChatAdapter, Transport
@@ -101,17 +101,25 @@ class App:
             self.delivery.wake()
 
     async def _on_health(self, spec: FeedSpec, state: FeedState, what: str) -> None:
-        if what == "recovered":
-            text = f"Feed '{spec.id}' is working again."
-        elif what == "gone":
-            text = (f"Feed '{spec.id}' answered 410 Gone: it is no longer polled. "
-                    "Remove it or fix its URL.")
-        else:
-            text = (f"Feed '{spec.id}' has failed {state.consecutive_failures} times in a row; "
-                    f"last error: {state.last_error}. See /feeds.")
+        """Tell the bot's admins that a feed fails, is gone, or works again: each admin in
+        their chat's language (the adapter knows it), English when unknown."""
+
+        def alert(lang: str) -> Reply:
+            if what == "recovered":
+                text = tr(lang, "Feed '{feed}' is working again.", feed=spec.id)
+            elif what == "gone":
+                text = tr(lang, "Feed '{feed}' answered 410 Gone: it is no longer polled. "
+                          "Remove it or fix its URL.", feed=spec.id)
+            else:
+                text = ntr(lang, "Feed '{feed}' has failed {n} time in a row; last error: "
+                           "{error}. See /feeds.", "Feed '{feed}' has failed {n} times in a row; "
+                           "last error: {error}. See /feeds.", state.consecutive_failures,
+                           feed=spec.id, error=state.last_error)
+            return Reply(paragraphs=[[Span(text)]], ephemeral=False)
+
         for name, adapter in self.adapters.items():
             try:
-                await adapter.alert_admins(Reply(paragraphs=[[Span(text)]], ephemeral=False))
+                await adapter.alert_admins(alert)
             except Exception:
                 log.exception("event=admin_alert_failed platform=%s", name)
 

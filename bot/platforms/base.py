@@ -7,11 +7,18 @@ narrower type (``TelegramAdapter.transport`` is a ``TelegramTransport``) and sti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.models import Chat, Reply
+from bot.i18n import LANGUAGES, pick_language, tr
+from bot.models import Chat, Reply, chat_key
+from handlers.ports import StorePort
 from handlers.router import SORRY
+
+# An alert for the bot's admins, written in the language it is given ("az", "ru", "en"): each
+# admin reads it in their own chat's language.
+AdminAlert = Callable[[str], Reply]
 
 
 class SendError(Exception):
@@ -77,13 +84,24 @@ class ChatAdapter(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def alert_admins(self, reply: Reply) -> None: ...
+    async def alert_admins(self, alert: AdminAlert) -> None:
+        """Send `alert(lang)` to every bot admin, each in their chat's language."""
+        ...
 
 
-def fallback_reply() -> Reply:
+def fallback_reply(lang: str = "en") -> Reply:
     """What a user sees when answering failed outside `dispatch` (e.g. while rendering).
 
     `handlers.router.dispatch` never raises and owns the one apology text; an adapter that
     fails after it (or around it) answers with the same text, never one of its own.
     """
-    return Reply.text(SORRY)
+    return Reply.text(tr(lang, SORRY))
+
+
+def chat_language(store: StorePort, platform: str, chat_id: str, user_language: str = "") -> str:
+    """The language a chat is written to in: its stored one, else the user's (a Telegram
+    language_code or a Slack locale, through `pick_language`), else English."""
+    chat = store.get_chat(chat_key(platform, chat_id))
+    if chat is not None and chat.language in LANGUAGES:
+        return chat.language
+    return pick_language(user_language)

@@ -1,4 +1,7 @@
-"""stdin/stdout as a chat: for `newsbot demo` and dry runs. One private chat, its user an admin."""
+"""stdin/stdout as a chat: for `newsbot demo` and dry runs. One private chat, its user an admin.
+
+The console has no user language: it writes English until `/language az|ru` sets the chat's.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
+from bot.i18n import tr
 from bot.models import Chat, Command, Reply
-from bot.platforms.base import NO_LIMITS, RateLimits
+from bot.platforms.base import NO_LIMITS, AdminAlert, RateLimits, chat_language
 from handlers.deps import Deps
 from handlers.router import dispatch, parse_command_text
 
@@ -25,7 +29,8 @@ class ConsoleTransport:
 
     async def send(self, chat: Chat, reply: Reply) -> None:
         self.sent.append((chat.chat_id, reply))
-        self.out.write("\n\U0001f4f0 New release for you\n" + reply.plain() + "\n")
+        heading = tr(chat.language, "New release for you")
+        self.out.write(f"\n\U0001f4f0 {heading}\n{reply.plain()}\n")
         self.out.flush()
 
 
@@ -43,8 +48,12 @@ class ConsoleAdapter:
     async def stop(self) -> None:
         return None
 
-    async def alert_admins(self, reply: Reply) -> None:
-        self.print("\u26a0\ufe0f  " + reply.plain())
+    async def alert_admins(self, alert: AdminAlert) -> None:
+        self.print("\u26a0\ufe0f  " + alert(self.language()).plain())
+
+    def language(self) -> str:
+        """The console chat's language: its stored one, else English."""
+        return chat_language(self.deps.store, "console", CONSOLE_CHAT_ID)
 
     def print(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -56,7 +65,8 @@ class ConsoleAdapter:
             return
         parsed = parse_command_text(line)
         if parsed is None:
-            self.print("Commands start with '/': try /help")
+            self.print(tr(self.language(), "Commands start with '/': try {command}",
+                          command="/help"))
             return
         name, args, raw = parsed
         if name in self.extra:

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -83,8 +84,8 @@ class FakeAdapter:
     async def stop(self) -> None:
         return None
 
-    async def alert_admins(self, reply: Reply) -> None:
-        self.alerts.append(reply.plain())
+    async def alert_admins(self, alert: Callable[[str], Reply]) -> None:
+        self.alerts.append(alert("en").plain())
 
 
 def fast_fetch(**kw: float | int) -> FetchSettings:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,7 +77,7 @@ class FlakyAdapter:
     async def stop(self) -> None:
         return None
 
-    async def alert_admins(self, reply: Reply) -> None:
+    async def alert_admins(self, alert: Callable[[str], Reply]) -> None:
         return None
 
 

@@ -264,8 +264,8 @@ async def test_app_home_shows_the_users_topics(env: Env) -> None:
 
 async def test_admin_alerts_are_dms_and_never_raise(env: Env) -> None:
     env.slack.fail("chat.postMessage", status=500, times=1)
-    await env.adapter.alert_admins(Reply.text("Feed 'customs' has failed 5 times"))
-    await env.adapter.alert_admins(Reply.text("Feed 'customs' is working again."))
+    await env.adapter.alert_admins(lambda lang: Reply.text("Feed 'customs' has failed 5 times"))
+    await env.adapter.alert_admins(lambda lang: Reply.text("Feed 'customs' is working again."))
     [alert] = env.slack.posted(channel=ADMIN)
     assert "working again" in alert["text"]
 

@@ -13,7 +13,10 @@ HTTP status answered). `response_url(key)` gives a URL the fake serves too: what
 there is kept in `slack.responses[key]`. Faults apply to the next `times` matching calls:
 `status` (429 carries `Retry-After`; 5xx answers a text body), `error` (200 with
 `{"ok": false, "error": ...}`, or `error_status` to send another status), optionally only for
-one `channel`.
+one `channel`. `delay(method, seconds)` holds the answers to a method (a slow Slack).
+
+users.info answers `locale` (default "en-US"; `slack.set_locale(user, "ru-RU")`) when asked
+with include_locale=true, as Slack does.
 
 Socket Mode: apps.connections.open answers `ws://127.0.0.1:PORT/socket`; the fake says hello,
 `await slack.socket_send("slash_commands", slash_command_fields(...))` pushes an envelope and
@@ -86,6 +89,8 @@ class FakeSlack:
         # conversations.info answers; unknown ids -> channel_not_found
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        self.locales: dict[str, str] = {}  # user id -> Slack locale (users.info)
+        self.delays: dict[str, float] = {}  # method -> seconds before it answers
         self.base = ""
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
@@ -119,6 +124,14 @@ class FakeSlack:
         fault = SlackFault(method, status, error, error_status, retry_after, channel, times)
         self.faults.append(fault)
         return fault
+
+    def set_locale(self, user_id: str, locale: str) -> None:
+        """The user's Slack language, as users.info with include_locale=true reports it."""
+        self.locales[user_id] = locale
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every later call of `method` only after `seconds` (0: at once again)."""
+        self.delays[method] = seconds
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -204,6 +217,8 @@ class FakeSlack:
             if not request.headers.get("Authorization", "").startswith("Bearer "):
                 call.error = "not_authed"
                 return web.json_response({"ok": False, "error": "not_authed"})
+            if self.delays.get(method):
+                await asyncio.sleep(self.delays[method])
             fault = self._fault_for(method, params)
             if fault is not None:
                 if fault.status is not None:
@@ -251,8 +266,10 @@ class FakeSlack:
             return {"ok": True, "channel": info}
         if method == "users.info":
             user_id = str(p.get("user", ""))
-            user = self.users.get(user_id, {"id": user_id, "name": user_id.lower(),
-                                            "is_admin": False, "is_owner": False})
+            user = dict(self.users.get(user_id, {"id": user_id, "name": user_id.lower(),
+                                                 "is_admin": False, "is_owner": False}))
+            if str(p.get("include_locale", "")).lower() in ("true", "1"):
+                user["locale"] = self.locales.get(user_id, "en-US")
             return {"ok": True, "user": user}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(p.get("users", "X"))[1:]}}

@@ -89,7 +89,9 @@ class FakeTelegram(BotApiMethods):
         self.send_times: list[float] = []  # arrival time of every accepted send
         self.rate_limited = 0  # 429s answered because a limit was exceeded
         self.injected = 0  # faults answered from `inject`
-        self.commands: list[dict[str, Any]] = []
+        self.commands: list[dict[str, Any]] = []  # the default command menu
+        # every menu set: language_code ("" for the default) -> its commands
+        self.command_menus: dict[str, list[dict[str, Any]]] = {}
         self.webhook: dict[str, Any] | None = None
         self.faults: list[TgFault] = []
         self.blocked: set[int] = set()
@@ -211,16 +213,18 @@ class FakeTelegram(BotApiMethods):
     def push_message(self, chat_id: int, user_id: int | None, text: str,
                      chat_type: str = "private", *, username: str | None = None,
                      title: str | None = None, chat_username: str | None = None,
-                     sender_chat: dict[str, Any] | None = None) -> dict[str, Any]:
+                     sender_chat: dict[str, Any] | None = None,
+                     language_code: str | None = None) -> dict[str, Any]:
         """A user (or, for channels, the channel) writes `text`; a leading /command gets its
-        bot_command entity. Returns the update."""
+        bot_command entity; `language_code` is the user's app language (kept for the user's
+        later updates). Returns the update."""
         chat = self.add_chat(chat_id, chat_type, title=title, username=chat_username)
         state = self._chats[chat_id]
         message: dict[str, Any] = {"message_id": state.next_message_id, "date": int(time.time()),
                                    "chat": chat, "text": text}
         state.next_message_id += 1
         if chat_type != "channel" and user_id is not None:
-            message["from"] = self.user(user_id, username)
+            message["from"] = self.user(user_id, username, language_code)
             if chat_type == "private":
                 self.blocked.discard(chat_id)  # writing to the bot means it is not blocked
         if chat_type == "channel" or sender_chat is not None:
@@ -255,13 +259,16 @@ class FakeTelegram(BotApiMethods):
                                               msg["message_id"])
         raise LookupError(f"no button {label!r} in {msg['reply_markup']}")
 
-    def user(self, user_id: int, username: str | None = None) -> dict[str, Any]:
+    def user(self, user_id: int, username: str | None = None,
+             language_code: str | None = None) -> dict[str, Any]:
         user = self._users.get(user_id)
         if user is None:
             user = self._users[user_id] = {"id": user_id, "is_bot": False,
                                            "first_name": f"User{user_id}"}
         if username:
             user["username"] = username
+        if language_code:
+            user["language_code"] = language_code
         return user
 
     # ---- what tests read -------------------------------------------------------------------------

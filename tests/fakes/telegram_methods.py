@@ -35,6 +35,7 @@ class BotApiMethods:
     send_times: list[float]
     rate_limited: int
     commands: list[dict[str, Any]]
+    command_menus: dict[str, list[dict[str, Any]]]
     webhook: dict[str, Any] | None
     blocked: set[int]
     migrated: dict[int, int]
@@ -258,14 +259,22 @@ class BotApiMethods:
             if not re.fullmatch(r"[a-z0-9_]{1,32}", c.get("command", "")) or not (
                     1 <= len(c.get("description", "")) <= 256):
                 return self._error(call, 400, "Bad Request: BOT_COMMAND_INVALID")
-        self.commands = commands
+        language = str(params.get("language_code") or "")
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            return self._error(call, 400, "Bad Request: invalid language code specified")
+        self.command_menus[language] = commands
+        if not language:
+            self.commands = commands
         return self._ok(True)
 
     async def _m_getMyCommands(self, call: Call, params: dict[str, Any]) -> web.Response:
-        return self._ok(self.commands)
+        return self._ok(self.command_menus.get(str(params.get("language_code") or ""), []))
 
     async def _m_deleteMyCommands(self, call: Call, params: dict[str, Any]) -> web.Response:
-        self.commands = []
+        language = str(params.get("language_code") or "")
+        self.command_menus.pop(language, None)
+        if not language:
+            self.commands = []
         return self._ok(True)
 
     async def _m_getChat(self, call: Call, params: dict[str, Any]) -> web.Response:

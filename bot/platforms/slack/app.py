@@ -5,6 +5,10 @@ HTTP (`POST /slack/events`, verified by bolt with the signing secret) or Socket 
 bot's own event loop: bolt's blocking `app.start()` is never called. Every request is acked at
 once; the work happens after the ack (`handlers.router.dispatch`, which never raises and owns
 the one fallback answer) and the answer goes to the command's `response_url`.
+
+Language: a command carries its user's language, from their Slack locale (locales.py, asked
+after the ack); the adapter's own texts (blocks, App Home, channel checks) are in the chat's
+language, the stored one once the chat exists.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
@@ -25,9 +30,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.i18n import DEFAULT_LANGUAGE, tr
 from bot.models import Command, Reply
+from bot.platforms.base import AdminAlert, chat_language
 from bot.platforms.slack.blocks import ACTION_PREFIX, LINK_PREFIX, home_view, render_blocks
 from bot.platforms.slack.commands import command_text, make_command
+from bot.platforms.slack.locales import UserLanguages
 from bot.platforms.slack.transport import SlackTransport, slack_error
 from bot.webserver import start_site
 from handlers.deps import Deps
@@ -38,6 +46,8 @@ log = logging.getLogger("newsbot.slack")
 API_TIMEOUT = 15  # seconds, every Web API call
 HOME_COMMAND = "subscribe"  # no argument: a toggle button per topic, for this chat
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
+# the language of the chat whose command is being answered (for texts written during dispatch)
+_answering_in: ContextVar[str] = ContextVar("answering_in", default=DEFAULT_LANGUAGE)
 class SlackAdapter:
     """slack-bolt in the bot's event loop: commands in, replies and notifications out."""
 
@@ -54,6 +64,7 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.user_languages = UserLanguages()
         # one command at a time per chat: handlers read, change and save a chat's settings
         self._locks = [asyncio.Lock() for _ in range(64)]
 
@@ -158,11 +169,13 @@ class SlackAdapter:
         if session is not None:
             await session.close()
 
-    async def alert_admins(self, reply: Reply) -> None:
-        """DM every admin; failures are logged, never raised."""
-        text, blocks = render_blocks(reply)
+    async def alert_admins(self, alert: AdminAlert) -> None:
+        """DM every admin, in their DM's stored language (else English); failures are logged,
+        never raised."""
         for admin in self.cfg.admins:
             try:
+                lang = chat_language(self.deps.store, "slack", admin)
+                text, blocks = render_blocks(alert(lang), lang=lang)
                 await self.transport.post(admin, text, blocks)
             except Exception as exc:
                 log.warning("event=slack_admin_alert_failed admin=%s error=%s", admin, exc)
@@ -197,9 +210,21 @@ class SlackAdapter:
 
     # -- commands ----------------------------------------------------------------------------------
 
-    async def _dispatch(self, cmd: Command) -> Reply:
+    def _language(self, cmd: Command) -> str:
+        return chat_language(self.deps.store, cmd.platform, cmd.chat_id, cmd.language)
+
+    async def _dispatch(self, cmd: Command) -> tuple[Reply, str]:
+        """The reply, and the chat's language after it (a /news language command changes it)."""
         async with self._locks[hash(cmd.chat_key) % len(self._locks)]:
-            return await dispatch(cmd, self.deps)  # never raises: its fallback is the answer
+            token = _answering_in.set(self._language(cmd))
+            try:
+                reply = await dispatch(cmd, self.deps)  # never raises: its fallback answers
+            finally:
+                _answering_in.reset(token)
+            return reply, self._language(cmd)
+
+    async def _user_language(self, user_id: str) -> str:
+        return await self.user_languages.language(self.transport.client, user_id)
 
     async def _run_command(self, payload: dict[str, Any]) -> None:
         channel_id = str(payload.get("channel_id", ""))
@@ -208,11 +233,12 @@ class SlackAdapter:
             self.cfg, text=str(payload.get("text", "")), channel_id=channel_id,
             channel_name=str(payload.get("channel_name", "")), user_id=user_id,
             user_name=str(payload.get("user_name", "")),
+            language=await self._user_language(user_id),
         )
         log.info("event=slack_command name=%s chat=%s user=%s", cmd.name, cmd.chat_key, user_id)
-        reply = await self._dispatch(cmd)
+        reply, lang = await self._dispatch(cmd)
         await self.transport.answer(reply, response_url=payload.get("response_url"),
-                                    channel_id=channel_id, user_id=user_id)
+                                    channel_id=channel_id, user_id=user_id, lang=lang)
         if cmd.chat_kind == "private":
             await self.publish_home(user_id)
 
@@ -228,15 +254,16 @@ class SlackAdapter:
             self.cfg, text=str(action.get("value", "")), channel_id=channel_id,
             channel_name="directmessage" if from_home else str(channel.get("name", "")),
             user_id=user_id, user_name=user_name, via_button=True,
+            language=await self._user_language(user_id),
         )
         log.info("event=slack_button name=%s chat=%s user=%s", cmd.name, cmd.chat_key, user_id)
-        reply = await self._dispatch(cmd)
+        reply, lang = await self._dispatch(cmd)
         if from_home:
             await self.publish_home(user_id, note=reply)
             return
         await self.transport.answer(reply, response_url=body.get("response_url"),
                                     channel_id=channel_id, user_id=user_id,
-                                    replace=bool(container.get("is_ephemeral")))
+                                    replace=bool(container.get("is_ephemeral")), lang=lang)
         if cmd.chat_kind == "private":
             await self.publish_home(user_id)
 
@@ -248,36 +275,42 @@ class SlackAdapter:
         try:
             cmd = make_command(self.cfg, text=HOME_COMMAND, channel_id="D-home",
                                channel_name="directmessage", user_id=user_id, user_name="",
-                               via_button=True)
-            view = home_view(await self._dispatch(cmd), note)
+                               via_button=True, language=await self._user_language(user_id))
+            reply, lang = await self._dispatch(cmd)
+            view = home_view(reply, note, lang=lang)
             await client.views_publish(user_id=user_id, view=view)
         except Exception as exc:
             log.warning("event=slack_home_failed user=%s error=%s", user_id, exc)
 
     # -- checks the handlers may ask for ---------------------------------------------------------
 
-    async def check_channel(self, name: str) -> str | None:
-        """None if the bot can post in the channel, else what the admin should do."""
+    async def check_channel(self, name: str, lang: str | None = None) -> str | None:
+        """None if the bot can post in the channel, else what the admin should do, in `lang`
+        (by default the language of the chat whose command is being answered)."""
+        lang = lang or _answering_in.get()
         channel_id = command_text(name).strip().lstrip("#")
         if not _CHANNEL_ID.fullmatch(channel_id):
-            return (f"{name} is not a channel id; type the channel as #name so that Slack "
-                    "sends its id")
+            return tr(lang, "{name} is not a channel id; type the channel as #name so that "
+                      "Slack sends its id", name=name)
         client = self.transport.client
         if client is None:
-            return "Slack is not connected yet; try again in a minute"
+            return tr(lang, "Slack is not connected yet; try again in a minute")
         try:
             resp = await client.conversations_info(channel=channel_id)
         except SlackApiError as exc:
             _, error, _ = slack_error(exc)
             if error in ("channel_not_found", "not_in_channel"):
-                return (f"the bot cannot see {channel_id}; invite it there with "
-                        "/invite @newsbot")
-            return f"could not check {channel_id} ({error}); try again in a minute"
+                return tr(lang, "the bot cannot see {channel}; invite it there with {command}",
+                          channel=channel_id, command="/invite @newsbot")
+            return tr(lang, "could not check {channel} ({error}); try again in a minute",
+                      channel=channel_id, error=error)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            return f"could not check {channel_id} ({exc!r}); try again in a minute"
+            return tr(lang, "could not check {channel} ({error}); try again in a minute",
+                      channel=channel_id, error=repr(exc))
         info = resp.get("channel") or {}
         if info.get("is_archived"):
-            return f"{channel_id} is archived"
+            return tr(lang, "{channel} is archived", channel=channel_id)
         if info.get("is_member") or not info.get("is_private"):
             return None  # a member, or a public channel (chat:write.public)
-        return f"the bot is not in the private channel {channel_id}; /invite @newsbot there"
+        return tr(lang, "the bot is not in the private channel {channel}; {command} there",
+                  channel=channel_id, command="/invite @newsbot")

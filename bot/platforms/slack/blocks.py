@@ -1,7 +1,8 @@
 """Reply -> Slack mrkdwn and Block Kit, within Slack's size limits.
 
 Everything that came from a feed is escaped for mrkdwn (`&`, `<`, `>`), so a title can never
-produce `<!channel>`, `<!here>` or a mention.
+produce `<!channel>`, `<!here>` or a mention. The texts written here (a button, the App Home
+header) are in the chat's language, `lang`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.i18n import tr
 from bot.models import Button, Card, Reply, Span
 from bot.summary import cut_words
 
@@ -116,6 +118,13 @@ def paragraph_blocks(paragraphs: list[list[Span]]) -> list[Block]:
     return blocks
 
 
+def _editions(card: Card) -> str:
+    """Links to the story's other language editions, mrkdwn: "<url|AZ> · <url|RU>"."""
+    links = [f"<{url}|{escape_mrkdwn(lang.upper())}>" for lang, url in
+             ((lang, _safe_url(url)) for lang, url in card.editions) if url]
+    return " · ".join(links)
+
+
 def _meta(card: Card) -> str:
     parts = [card.date_text] if card.date_text else []
     if card.topic_labels:
@@ -129,7 +138,7 @@ def _card_list_block(card: Card) -> Block:
     title = cut_escaped(card.title, TITLE_IN_LIST_MAX)
     url = _safe_url(card.url)
     first = f"*{head}<{url}|{title}>*" if url else f"*{head}{title}*"
-    meta = escape_mrkdwn(_meta(card))
+    meta = "  ·  ".join(x for x in (escape_mrkdwn(_meta(card)), _editions(card)) if x)
     room = SECTION_MAX - len(first) - len(meta) - 2
     if card.snippet:
         body = render_spans(card.snippet)
@@ -141,21 +150,22 @@ def _card_list_block(card: Card) -> Block:
     return _section(text)
 
 
-def _notification_blocks(card: Card) -> list[Block]:
-    """A new release pushed to a chat: header, context line, lead, link button."""
-    blocks: list[Block] = [
-        {"type": "header", "text": plain(cut_escaped(card.title or "New release", HEADER_MAX))}
-    ]
-    meta = _meta(card)
+def _notification_blocks(card: Card, lang: str) -> list[Block]:
+    """A new release pushed to a chat: header, context line (with the other editions), lead,
+    link button."""
+    title = card.title or tr(lang, "New release")
+    blocks: list[Block] = [{"type": "header", "text": plain(cut_escaped(title, HEADER_MAX))}]
+    editions = _editions(card)
+    meta = cut_escaped(_meta(card), SECTION_MAX - len(editions) - 5)
+    meta = "  ·  ".join(x for x in (meta, editions) if x)
     if meta:
-        blocks.append({"type": "context",
-                       "elements": [mrkdwn(cut_escaped(meta, SECTION_MAX))]})
+        blocks.append({"type": "context", "elements": [mrkdwn(meta)]})
     if card.lead:
         blocks.append(_section(cut_escaped(card.lead, SECTION_MAX)))
     if card.url and _safe_url(card.url) and len(card.url) <= BUTTON_URL_MAX:
         blocks.append({"type": "actions", "elements": [{
             "type": "button", "action_id": f"{LINK_PREFIX}release",
-            "text": plain("Read the release"), "url": card.url,
+            "text": plain(tr(lang, "Read the release")), "url": card.url,
         }]})
     return blocks
 
@@ -183,12 +193,14 @@ def _button_blocks(rows: list[list[Button]]) -> list[Block]:
     return blocks
 
 
-def render_blocks(reply: Reply, max_blocks: int = MAX_BLOCKS) -> tuple[str, list[Block]]:
-    """A Reply as (mrkdwn fallback text, Block Kit blocks). All feed text arrives escaped."""
+def render_blocks(reply: Reply, max_blocks: int = MAX_BLOCKS,
+                  lang: str = "en") -> tuple[str, list[Block]]:
+    """A Reply as (mrkdwn fallback text, Block Kit blocks), the blocks' own texts in `lang`.
+    All feed text arrives escaped."""
     blocks: list[Block] = []
     single = len(reply.cards) == 1 and not reply.paragraphs and reply.cards[0].number is None
     if single:
-        blocks.extend(_notification_blocks(reply.cards[0]))
+        blocks.extend(_notification_blocks(reply.cards[0], lang))
     else:
         blocks.extend(paragraph_blocks(reply.paragraphs))
         for n, card in enumerate(reply.cards):
@@ -199,26 +211,27 @@ def render_blocks(reply: Reply, max_blocks: int = MAX_BLOCKS) -> tuple[str, list
     room = max_blocks - len(buttons)
     if len(blocks) > room:
         blocks = blocks[: room - 1]
-        blocks.append({"type": "context", "elements": [mrkdwn("…more not shown")]})
+        more = escape_mrkdwn(tr(lang, "…more not shown"))
+        blocks.append({"type": "context", "elements": [mrkdwn(more)]})
     blocks.extend(buttons)
     text = cut_escaped(reply.plain(), FALLBACK_MAX) or " "
     return text, blocks
 
 
-def home_view(subscription: Reply, note: Reply | None = None) -> Block:
+def home_view(subscription: Reply, note: Reply | None = None, lang: str = "en") -> Block:
     """The App Home tab: the user's own (DM) subscription, with buttons to toggle topics.
 
     `note` is the answer to the button just tapped there, shown above the list.
     """
+    about = tr(lang, "Alerts for the topics below arrive in this app's Messages tab. "
+               "In a channel, type {command}.", command="`/news help`")
     blocks: list[Block] = [
-        {"type": "header", "text": plain("Customs news: your alerts")},
-        {"type": "context", "elements": [mrkdwn(
-            "Alerts for the topics below arrive in this app's Messages tab. "
-            "In a channel, type `/news help`.", verbatim=False)]},
+        {"type": "header", "text": plain(tr(lang, "Customs news: your alerts"))},
+        {"type": "context", "elements": [mrkdwn(escape_mrkdwn(about), verbatim=False)]},
     ]
     if note is not None and not note.silent and note.paragraphs:
         blocks.extend(paragraph_blocks(note.paragraphs)[:2])
         blocks.append({"type": "divider"})
-    _, body = render_blocks(subscription, max_blocks=HOME_MAX_BLOCKS - len(blocks))
+    _, body = render_blocks(subscription, max_blocks=HOME_MAX_BLOCKS - len(blocks), lang=lang)
     blocks.extend(body)
     return {"type": "home", "blocks": blocks}

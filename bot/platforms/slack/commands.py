@@ -31,11 +31,12 @@ def _is_dm(channel_id: str, channel_name: str = "") -> bool:
 
 
 def make_command(cfg: SlackSettings, *, text: str, channel_id: str, channel_name: str,
-                 user_id: str, user_name: str, via_button: bool = False) -> Command:
+                 user_id: str, user_name: str, via_button: bool = False,
+                 language: str = "en") -> Command:
     """The chat-neutral Command for a Slack request. DMs are the user's chat with the bot.
 
     Text without a subcommand is `help`; `cfg` says who is a bot admin and who may change a
-    channel's subscription.
+    channel's subscription; `language` is the user's (from their Slack locale).
     """
     text = command_text(text).strip()
     parsed = parse_command_text(text if text.startswith("/") else "/" + text) if text else None
@@ -54,5 +55,5 @@ def make_command(cfg: SlackSettings, *, text: str, channel_id: str, channel_name
         chat_title=user_name if dm else (channel_name or channel_id),
         user_id=user_id, user_name=user_name,
         is_chat_admin=is_chat_admin, is_bot_admin=is_bot_admin,
-        via_button=via_button,
+        via_button=via_button, language=language,
     )

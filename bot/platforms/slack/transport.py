@@ -101,7 +101,7 @@ class SlackTransport:
         self.session: aiohttp.ClientSession | None = None
 
     async def send(self, chat: Chat, reply: Reply) -> None:
-        text, blocks = render_blocks(reply)
+        text, blocks = render_blocks(reply, lang=chat.language)
         await self.post(chat.chat_id, text, blocks)
 
     async def post(self, channel: str, text: str, blocks: list[Block] | None) -> None:
@@ -134,16 +134,17 @@ class SlackTransport:
             raise TransientSendError(f"slack network error: {exc!r}") from None
 
     async def answer(self, reply: Reply, *, response_url: str | None, channel_id: str,
-                     user_id: str, replace: bool = False) -> None:
+                     user_id: str, replace: bool = False, lang: str = "en") -> None:
         """Answer a command: ephemeral to the caller, or in the channel when the reply
-        announces a change. Through `response_url`, else the Web API. Never raises."""
+        announces a change. Through `response_url`, else the Web API. Never raises. `lang`:
+        the chat's language, for the blocks' own texts."""
         if reply.silent:
             return
         try:
-            text, blocks = render_blocks(reply)
+            text, blocks = render_blocks(reply, lang=lang)
         except Exception:  # a rendering bug: the user still hears that something went wrong
             log.exception("event=slack_render_failed channel=%s", channel_id)
-            text, blocks = render_blocks(fallback_reply())
+            text, blocks = render_blocks(fallback_reply(lang), lang=lang)
         in_channel = reply.announce or not reply.ephemeral
         payload: dict[str, Any] = {
             "text": text, "blocks": blocks,

@@ -6,6 +6,11 @@ loop): ``start()`` initialises it, starts it and starts long polling (or the web
 button becomes a chat-neutral ``Command`` for ``handlers.router.dispatch`` (which never raises
 and owns the one fallback answer); the ``Reply`` goes back through ``TelegramTransport.answer``,
 a tapped button's answer editing its own message in place.
+
+Language: a command carries its user's Telegram `language_code` (az, ru, else English); the
+answer's own texts (the apology, channel checks) are in the chat's language, the stored one once
+the chat exists. The command menu is set once per language (`language_code` az and ru, English
+as the default), so each user sees it in theirs.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import contextlib
 import logging
 import re
 import time
+from contextvars import ContextVar
 from datetime import timedelta
 
 from telegram import BotCommand, Update
@@ -30,7 +36,9 @@ from telegram.ext import (
 )
 
 from bot.config import Settings
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, tr
 from bot.models import Chat, ChatKind, Command, Reply
+from bot.platforms.base import AdminAlert, chat_language
 from bot.platforms.telegram.request import AiohttpRequest
 from bot.platforms.telegram.transport import TelegramTransport, chat_target
 from bot.platforms.telegram.webhook import TelegramWebhook
@@ -44,7 +52,8 @@ POOL_SIZE = 64
 ALLOWED_UPDATES = ["message", "channel_post", "callback_query"]
 _ADMIN = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
-_LANGUAGES = ("en", "az", "ru")
+# the language of the chat whose command is being answered (for texts written during dispatch)
+_answering_in: ContextVar[str] = ContextVar("answering_in", default=DEFAULT_LANGUAGE)
 
 
 def build_application(token: str, base_url: str, pool_size: int = POOL_SIZE) -> Application:
@@ -131,27 +140,35 @@ class TelegramAdapter:
         self.deps.channel_check.pop("telegram", None)
 
     async def _set_commands(self) -> None:
-        """Telegram's command menu: every command that is not for bot admins only."""
-        commands = [BotCommand(name, (spec.description or name)[:256])
-                    for name, spec in COMMANDS.items()
-                    if not spec.admin_only and _COMMAND_NAME.match(name)]
-        try:
-            await self.application.bot.set_my_commands(commands)
-        except TelegramError as exc:
-            log.warning("event=set_commands_failed error=%r", exc.message)
+        """Telegram's command menu, every command that is not for bot admins only, once per
+        language: English as the default, then for users whose app is in Azerbaijani or
+        Russian (`language_code`)."""
+        for lang in (DEFAULT_LANGUAGE, *(x for x in LANGUAGES if x != DEFAULT_LANGUAGE)):
+            commands = [BotCommand(name, tr(lang, spec.description or name)[:256] or name)
+                        for name, spec in COMMANDS.items()
+                        if not spec.admin_only and _COMMAND_NAME.match(name)]
+            code = None if lang == DEFAULT_LANGUAGE else lang
+            try:
+                await self.application.bot.set_my_commands(commands, language_code=code)
+            except TelegramError as exc:
+                log.warning("event=set_commands_failed language=%s error=%r", lang, exc.message)
 
     # -- alerts and channels -------------------------------------------------------------------
 
-    async def alert_admins(self, reply: Reply) -> None:
+    async def alert_admins(self, alert: AdminAlert) -> None:
+        """Each admin's private chat, in its stored language (English if it has none)."""
         for admin in sorted(self.admins):
-            chat = Chat(platform="telegram", chat_id=admin, kind="private")
+            lang = chat_language(self.deps.store, "telegram", admin)
+            chat = Chat(platform="telegram", chat_id=admin, kind="private", language=lang)
             try:
-                await self.transport.send(chat, reply)
+                await self.transport.send(chat, alert(lang))
             except Exception as exc:
                 log.warning("event=admin_alert_failed admin=%s error=%r", admin, str(exc))
 
-    async def check_channel(self, name: str) -> str | None:
-        """None if the bot can post in the channel, else what the admin should do."""
+    async def check_channel(self, name: str, lang: str | None = None) -> str | None:
+        """None if the bot can post in the channel, else what the admin should do, in `lang`
+        (by default the language of the chat whose command is being answered)."""
+        lang = lang or _answering_in.get()
         target = chat_target(name.strip())
         shown = target if isinstance(target, str) else str(target)
         bot = self.application.bot
@@ -159,15 +176,17 @@ class TelegramAdapter:
             chat = await bot.get_chat(target)
             member = await bot.get_chat_member(chat.id, bot.id)
         except (BadRequest, Forbidden):
-            return (f"the bot cannot see {shown}; check the name, then add the bot to it as an "
-                    "admin with permission to post")
+            return tr(lang, "the bot cannot see {channel}; check the name, then add the bot to "
+                      "it as an admin with permission to post", channel=shown)
         except TelegramError as exc:
-            return f"could not check {shown} ({exc.message}); try again in a minute"
+            return tr(lang, "could not check {channel} ({error}); try again in a minute",
+                      channel=shown, error=exc.message)
         if member.status not in _ADMIN:
-            return (f"the bot is not an administrator of {shown}; add it as an admin with "
-                    "permission to post")
+            return tr(lang, "the bot is not an administrator of {channel}; add it as an admin "
+                      "with permission to post", channel=shown)
         if chat.type == ChatType.CHANNEL and getattr(member, "can_post_messages", True) is False:
-            return f"the bot is an administrator of {shown} but may not post; allow it to post"
+            return tr(lang, "the bot is an administrator of {channel} but may not post; allow "
+                      "it to post", channel=shown)
         return None
 
     # -- updates -------------------------------------------------------------------------------
@@ -214,7 +233,6 @@ class TelegramAdapter:
         else:
             is_chat_admin = False
         title = chat.title or chat.username or (chat.full_name or "")
-        language = (user.language_code or "")[:2] if user else ""
         return Command(
             platform="telegram", chat_id=str(chat.id), name=name, args=list(args),
             chat_kind=kind, chat_title=title,
@@ -222,16 +240,24 @@ class TelegramAdapter:
             user_name=(user.username or user.full_name) if user else "",
             is_chat_admin=is_chat_admin,
             is_bot_admin=user is not None and str(user.id) in self.admins,
-            language=language if language in _LANGUAGES else "en",
+            language=pick_language(user.language_code if user else None),
             raw_args=raw_args, via_button=via_button,
         )
 
-    async def _dispatch(self, cmd: Command) -> Reply:
+    def _language(self, cmd: Command) -> str:
+        return chat_language(self.deps.store, cmd.platform, cmd.chat_id, cmd.language)
+
+    async def _dispatch(self, cmd: Command) -> tuple[Reply, str]:
+        """The reply, and the chat's language after it (a /language command changes it)."""
         started = time.monotonic()
-        reply = await dispatch(cmd, self.deps)  # never raises: its fallback is the answer
+        token = _answering_in.set(self._language(cmd))
+        try:
+            reply = await dispatch(cmd, self.deps)  # never raises: its fallback is the answer
+        finally:
+            _answering_in.reset(token)
         log.info("event=command platform=telegram chat=%s command=%s button=%s seconds=%.3f",
                  cmd.chat_key, cmd.name, cmd.via_button, time.monotonic() - started)
-        return reply
+        return reply, self._language(cmd)
 
     async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -241,9 +267,9 @@ class TelegramAdapter:
         if cmd is None:
             return
         async with self._lock(message.chat_id):
-            reply = await self._dispatch(cmd)
+            reply, lang = await self._dispatch(cmd)
             if not reply.silent:
-                await self.transport.answer(message.chat_id, reply)
+                await self.transport.answer(message.chat_id, reply, lang=lang)
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -257,10 +283,10 @@ class TelegramAdapter:
             if cmd is None:
                 return
             async with self._lock(message.chat.id):
-                reply = await self._dispatch(cmd)
+                reply, lang = await self._dispatch(cmd)
                 if not reply.silent:
                     await self.transport.answer(message.chat.id, reply,
-                                                edit=message.message_id)
+                                                edit=message.message_id, lang=lang)
         finally:
             try:
                 await query.answer()

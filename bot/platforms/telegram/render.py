@@ -59,6 +59,20 @@ def _card_spans(card: Card) -> list[Span]:
         spans += [Span("\n"), *body]
     if card.url:
         spans += [Span("\n"), Span(card.url, "link", card.url)]
+    editions = _edition_spans(card)
+    if editions:
+        spans += [Span("  ·  " if card.url else "\n"), *editions]
+    return spans
+
+
+def _edition_spans(card: Card) -> list[Span]:
+    """Links to the story's other language editions: "AZ · RU"."""
+    spans: list[Span] = []
+    for lang, url in card.editions:
+        if link_ok(url):
+            if spans:
+                spans.append(Span(" · "))
+            spans.append(Span(lang.upper(), "link", url))
     return spans
 
 

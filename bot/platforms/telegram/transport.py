@@ -120,16 +120,18 @@ class TelegramTransport:
             await bot.send_message(target, plain_text(text),
                                    link_preview_options=link_preview(reply), reply_markup=None)
 
-    async def answer(self, chat_id: int, reply: Reply, edit: int | None = None) -> None:
+    async def answer(self, chat_id: int, reply: Reply, edit: int | None = None,
+                     lang: str = "en") -> None:
         """Answer a command: edit the tapped message when there is one, else send.
 
-        Never raises: a command's answer that cannot be sent is logged.
+        Never raises: a command's answer that cannot be sent is logged. `lang` is the chat's
+        language, for the apology when the reply cannot be rendered.
         """
         try:
             chunks = render_html(reply)
         except Exception:  # a rendering bug: the user still hears that something went wrong
             log.exception("event=render_failed chat=%s", chat_id)
-            reply = fallback_reply()
+            reply = fallback_reply(lang)
             chunks = render_html(reply)
         if not chunks:
             return
@@ -137,7 +139,7 @@ class TelegramTransport:
                                                                      reply):
             return
         chat = Chat(platform="telegram", chat_id=str(chat_id),
-                    kind="private" if chat_id > 0 else "group")
+                    kind="private" if chat_id > 0 else "group", language=lang)
         for attempt in range(2):
             try:
                 await self.send(chat, reply)
