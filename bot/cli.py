@@ -53,7 +53,7 @@ def _item_json(item: Item, score: float | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": item.id, "feed": item.feed_id, "title": item.title, "url": item.url,
         "published": item.published.isoformat(), "language": item.language,
-        "topics": item.topics,
+        "topics": item.topics, "story": item.story_id,
     }
     if score is not None:
         data["score"] = round(score, 4)
@@ -165,7 +165,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from bot.sources.rss import NotAFeed, parse_feed
 
     source = args.source
-    spec = FeedSpec(id=args.feed_id or "ingest", url=source)
+    # a configured feed's id: its language and group (the other editions it may join) apply
+    configured = {f.id: f for f in settings.feeds}.get(args.feed_id or "")
+    spec = FeedSpec(id=args.feed_id or "ingest", url=source,
+                    language=configured.language if configured else "",
+                    group=configured.group if configured else "")
     now = datetime.now(UTC)
     if source.startswith(("http://", "https://")):
         async def fetch() -> bytes:
@@ -190,8 +194,11 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except NotAFeed as exc:
         raise CliError(f"{source}: {exc}") from None
     with Store(settings.storage.path, backups=settings.storage.backups) as store:
+        groups = {f.id: f.group for f in settings.feeds if f.group}
+        if spec.group:
+            groups[spec.id] = spec.group
         result = ingest_items(store, Classifier(settings.topics), None, items,
-                              notify=False, now=now)
+                              notify=False, now=now, groups=groups)
     counts = result.counts()
     if args.json:
         print(json.dumps(counts))
@@ -279,7 +286,36 @@ def cmd_items(args: argparse.Namespace) -> int:
             print(json.dumps(_item_json(item), ensure_ascii=False))
         else:
             print(f"{item.published:%Y-%m-%d %H:%M} {item.feed_id:<14} "
-                  f"[{', '.join(item.topics) or '-'}] {item.title}\n    {item.url}  ({item.id})")
+                  f"[{', '.join(item.topics) or '-'}] {item.title}\n    {item.url}  ({item.id}, "
+                  f"story {item.story_id})")
+    return 0
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    store = _read_store(settings)
+    ids: dict[str, None] = {}  # story ids, newest edition first
+    offset, page = 0, max(50, args.limit * 3)
+    while len(ids) < args.limit:
+        items = store.latest(page, offset)
+        ids.update((i.story_id, None) for i in items)
+        if len(items) < page:
+            break
+        offset += page
+    stories = store.stories(list(ids)[:args.limit])
+    for story in stories.values():
+        editions = sorted(story.editions.values(), key=lambda i: (i.published, i.seq))
+        if not editions:
+            continue
+        if args.json:
+            print(json.dumps({"id": story.id, "topics": story.topics, "editions": [
+                {"language": e.language, "id": e.id, "title": e.title, "url": e.url,
+                 "published": e.published.isoformat()} for e in editions]}, ensure_ascii=False))
+            continue
+        print(f"{editions[0].published:%Y-%m-%d %H:%M} story {story.id} "
+              f"[{', '.join(story.topics) or '-'}]")
+        for e in editions:
+            print(f"    {e.language or '?':<3}{e.title}\n       {e.url}  ({e.id})")
     return 0
 
 
@@ -338,7 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = add("ingest", cmd_ingest, "parse, classify and store a feed file or URL; no delivery")
     p.add_argument("source", metavar="FILE_OR_URL")
-    p.add_argument("--feed-id", default=None, help="feed id to record (default 'ingest')")
+    p.add_argument("--feed-id", default=None,
+                   help="feed id to record (default 'ingest'); a configured feed's id brings "
+                        "its language and group")
     p.add_argument("--json", action="store_true")
     p = add("classify", cmd_classify, "JSON Lines in (title, body, language), topics out")
     p.add_argument("file", nargs="?", metavar="FILE|-")
@@ -351,6 +389,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--feed", default=None, metavar="ID")
+    p = add("stories", cmd_stories, "list stored stories (a release in its language editions), "
+            "newest first")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=20)
     add("check-config", cmd_check_config, "validate a config file and say what would run")
     p = add("feeds", cmd_feeds, "export or import the feed list as OPML")
     p.add_argument("action", choices=("export", "import"))

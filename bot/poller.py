@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from bot.classify import Classifier
 from bot.config import FetchSettings
+from bot.editions import MatchSettings, StoryRef, candidate, decide, stories_of
 from bot.models import FeedSpec, FeedState, IngestResult, Item, utcnow
 from bot.search import SearchIndex
 from bot.sources import Fetcher, FetchError, NotAFeed, poll_source
@@ -30,6 +31,44 @@ def classify_items(classifier: Classifier, items: list[Item]) -> None:
         item.reasons = {m.topic_id: m.reasons for m in matches}
 
 
+def _open_around(stories: list[StoryRef], when: datetime, window: timedelta) -> list[StoryRef]:
+    """The stories an edition published at `when` could join (the matcher checks it again)."""
+    return [s for s in stories if all(abs(e.published - when) <= window for e in s.editions)]
+
+
+def assign_stories(store: Store, items: list[Item], groups: Mapping[str, str],
+                   settings: MatchSettings = MatchSettings()) -> None:
+    """Give each new release its story: the story of another language's edition of the same
+    release (the feeds of one group, within the matcher's window), else its own id.
+
+    Candidates are the stored releases of the group's feeds around the new ones, and the new
+    ones themselves as they are decided, in publication order (as they would have arrived)."""
+    by_group: dict[str, list[Item]] = {}
+    for item in items:
+        group = groups.get(item.feed_id, "")
+        if group:
+            by_group.setdefault(group, []).append(item)
+        else:
+            item.story = item.id  # no other editions to meet
+    for group, batch in by_group.items():
+        feeds = [feed_id for feed_id, g in groups.items() if g == group]
+        since = min(i.published for i in batch) - settings.window
+        fresh = {i.id for i in batch}
+        stored = [i for i in store.recent_items(since, feeds) if i.id not in fresh]
+        stories = stories_of(stored, lambda i: i.story_id, lambda fid: groups.get(fid, ""))
+        for item in sorted(batch, key=lambda i: (i.published, i.id)):
+            edition = candidate(item, group)
+            decision = decide(_open_around(stories, item.published, settings.window), edition,
+                              settings)
+            item.story = decision.story.story_id
+            if decision.joined:
+                stories = [decision.story if s.story_id == item.story else s for s in stories]
+                log.info("event=story_join story=%s item=%s language=%s score=%.1f",
+                         item.story, item.id, item.language, decision.evidence.score)
+            else:
+                stories.append(decision.story)
+
+
 def ingest_items(
     store: Store,
     classifier: Classifier,
@@ -38,11 +77,15 @@ def ingest_items(
     *,
     notify: bool,
     now: datetime,
+    groups: Mapping[str, str] | None = None,
 ) -> IngestResult:
-    """Classify, store and index; the same path for polls and `newsbot ingest`."""
+    """Classify, group into stories, store and index; the same path for polls and
+    `newsbot ingest`. `groups`: feed id -> its group, for the feeds that have one."""
     # classify only what is new or changed: the store knows each id's content hash
     changed = [i for i in items if store.content_hash(i.id) != i.content_hash]
     classify_items(classifier, changed)
+    # a stored release keeps its story (the store sees to it): only new ones are matched
+    assign_stories(store, [i for i in changed if not store.has_item(i.id)], groups or {})
     for item in changed:
         if notify and not item.published_estimated and now - item.published > STALE_AFTER:
             item.notify = False
@@ -98,6 +141,10 @@ class Poller:
     def feed_specs(self) -> list[FeedSpec]:
         return list(self._feeds.values())
 
+    def groups(self) -> dict[str, str]:
+        """Feed id -> group, for the feeds that belong to one."""
+        return {fid: spec.group for fid, spec in self._feeds.items() if spec.group}
+
     def health(self) -> dict[str, FeedState]:
         return {fid: self.store.feed_state(fid) for fid in self._feeds}
 
@@ -143,7 +190,7 @@ class Poller:
             return await self._failed(spec, state, f"internal error: {type(exc).__name__}")
         notify = state.initialised
         result = ingest_items(self.store, self.classifier, self.index, items,
-                              notify=notify, now=now)
+                              notify=notify, now=now, groups=self.groups())
         recovered = state.alerted
         state.last_success = now
         state.consecutive_failures = 0

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from tests.fakes.feed_server import Entry, rss_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
+EDITIONS = ROOT / "tests" / "fixtures" / "editions.jsonl"
 
 
 def newsbot(
@@ -105,3 +107,64 @@ def test_demo_from_a_script_shows_replies_and_a_demining_notification() -> None:
     notification = out.split("New release for you", 1)[1]
     assert "Demining" in notification or "mine" in notification.lower()
     assert "Traceback" not in done.stderr
+
+
+# two drug seizures at two border posts on one day, each in az, ru and en: look-alikes
+LOOK_ALIKES = ("dev-ev-01", "dev-ev-02")
+
+
+def edition_feeds(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A config with the three customs pages in one group, an RSS file per language holding
+    the editions of LOOK_ALIKES, and item id (the RSS guid) -> event."""
+    rows = [json.loads(line) for line in EDITIONS.read_text("utf-8").splitlines()]
+    rows = [r for r in rows if r["event"] in LOOK_ALIKES]
+    config = tmp_path / "config.toml"
+    lines = ['[storage]\npath = "data"\n']
+    for lang in ("az", "ru", "en"):
+        entries = [Entry(r["title"], r["body"], guid=r["id"], link=r["url"],
+                         published=datetime.fromisoformat(r["published"]))
+                   for r in rows if r["language"] == lang]
+        (tmp_path / f"{lang}.xml").write_bytes(rss_bytes(entries))
+        lines.append(f'[[feeds]]\nid = "customs-{lang}"\nurl = "https://customs.gov.az/{lang}"'
+                     f'\nlanguage = "{lang}"\ngroup = "customs-gov-az"\n')
+    config.write_text("\n".join(lines))
+    return config, {r["url"]: r["event"] for r in rows}
+
+
+def test_ingest_of_a_group_gives_one_story_per_release(tmp_path: Path) -> None:
+    config, event_of = edition_feeds(tmp_path)
+    for lang in ("az", "ru", "en"):
+        done = newsbot("ingest", str(tmp_path / f"{lang}.xml"), "--feed-id", f"customs-{lang}",
+                       "--config", str(config))
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("2 new")
+    items = newsbot("items", "--config", str(config), "--json")
+    rows = [json.loads(line) for line in items.stdout.splitlines()]
+    assert len(rows) == 6 and all(r["story"] for r in rows)
+    story_of_event: dict[str, set[str]] = {}
+    for row in rows:
+        story_of_event.setdefault(event_of[row["url"]], set()).add(row["story"])
+    assert all(len(stories) == 1 for stories in story_of_event.values())  # editions share one
+    assert story_of_event["dev-ev-01"] != story_of_event["dev-ev-02"]  # look-alikes do not
+    plain = newsbot("items", "--config", str(config))
+    assert plain.stdout.count(", story ") == 6
+    listed = newsbot("stories", "--config", str(config), "--json")
+    assert listed.returncode == 0, listed.stderr
+    stories = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert len(stories) == 2
+    for story in stories:
+        assert sorted(e["language"] for e in story["editions"]) == ["az", "en", "ru"]
+        assert {event_of[e["url"]] for e in story["editions"]} == {
+            event_of[story["editions"][0]["url"]]}
+        assert all(e["id"] and e["title"] for e in story["editions"])
+    assert stories[0]["editions"][0]["published"] > stories[1]["editions"][0]["published"]
+    one = newsbot("stories", "--config", str(config), "--limit", "1")
+    assert one.stdout.count("story ") == 1 and one.stdout.count("https://") == 3
+
+
+def test_items_of_a_feed_without_group_are_their_own_stories(tmp_path: Path,
+                                                              config: Path) -> None:
+    assert newsbot("ingest", str(feed_file(tmp_path, 3)), "--config", str(config)).returncode == 0
+    rows = [json.loads(line) for line in
+            newsbot("items", "--config", str(config), "--json").stdout.splitlines()]
+    assert len(rows) == 3 and all(r["story"] == r["id"] for r in rows)
