@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import re
 
+from bot.i18n import tr
 from bot.models import Chat, Command, Reply, Span
 from handlers.common import (
+    CHANNEL_ADD_HINT,
+    CHANNEL_REMOVE_HINT,
     advance_floor,
     clean,
+    hint,
     refuse_non_admin,
     resolve_topics,
     snapshot,
     topic_names,
     topic_words,
     typed,
-    unknown_topic,
+    unknown_topic_reply,
 )
 from handlers.deps import Deps
 
@@ -25,17 +29,20 @@ _OTHER_CHANNEL = re.compile(r"^\S{1,64}$")
 
 
 def _channel_name_problem(cmd: Command, name: str) -> str | None:
+    lang = cmd.language
     if cmd.platform == "telegram":
         if _TELEGRAM_CHANNEL.match(name):
             return None
-        return ("give the channel as @name (its public username) or its numeric id "
-                "(-100…), e.g. " + typed(cmd, "channel add @customsnews demining"))
+        return tr(lang, "give the channel as @name (its public username) or its numeric id "
+                  "(-100…), e.g. {example}", example=typed(cmd, "channel add @customsnews "
+                                                                 "demining"))
     if cmd.platform == "slack":
         if _SLACK_CHANNEL.match(name):
             return None
-        return ("pick the channel from Slack's list as you type # (so that its id is sent), "
-                "e.g. " + typed(cmd, "channel add #customs-news demining"))
-    return None if _OTHER_CHANNEL.match(name) else "give the channel's name or id"
+        return tr(lang, "pick the channel from Slack's list as you type # (so that its id is "
+                  "sent), e.g. {example}", example=typed(cmd, "channel add #customs-news "
+                                                             "demining"))
+    return None if _OTHER_CHANNEL.match(name) else tr(lang, "give the channel's name or id")
 
 
 def _find_channel(cmd: Command, deps: Deps, name: str) -> Chat | None:
@@ -52,8 +59,11 @@ def _find_channel(cmd: Command, deps: Deps, name: str) -> Chat | None:
 async def channel(cmd: Command, deps: Deps) -> Reply:
     if refused := refuse_non_admin(cmd):
         return refused
-    usage = (f"Usage: {typed(cmd, 'channel add <channel> <topics...>')}, "
-             f"{typed(cmd, 'channel remove <channel>')} or {typed(cmd, 'channel list')}.")
+    lang = cmd.language
+    usage = tr(lang, "Usage: {add_cmd}, {remove_cmd} or {list_cmd}.",
+               add_cmd=hint(cmd, CHANNEL_ADD_HINT),
+               remove_cmd=hint(cmd, CHANNEL_REMOVE_HINT),
+               list_cmd=typed(cmd, "channel list"))
     action = cmd.args[0].casefold() if cmd.args else ""
     if action == "list":
         return _channel_list(cmd, deps)
@@ -63,34 +73,38 @@ async def channel(cmd: Command, deps: Deps) -> Reply:
     if action == "remove":
         chat = _find_channel(cmd, deps, name)
         if chat is None or chat.kind != "channel":
-            return Reply.text(f"No channel '{clean(name)}' is bound; "
-                              f"{typed(cmd, 'channel list')} shows them.")
+            return Reply.text(tr(lang, "No channel '{name}' is bound; {command} shows them.",
+                                 name=clean(name), command=typed(cmd, "channel list")))
         chat.subscription.topics.clear()
         chat.subscription.keywords.clear()
         chat.active = False
         chat.deactivated_reason = "removed by an administrator"
         deps.store.save_chat(chat)
-        return Reply.text(f"Channel {chat.chat_id} is unbound: it gets no more alerts.")
+        return Reply.text(tr(lang, "Channel {channel} is unbound: it gets no more alerts.",
+                             channel=chat.chat_id))
     if problem := _channel_name_problem(cmd, name):
-        return Reply.text(f"'{clean(name)}' is not a channel I can use: {problem}.")
+        return Reply.text(tr(lang, "'{name}' is not a channel I can use: {problem}.",
+                             name=clean(name), problem=problem))
     words = topic_words(cmd.args[2:])
     if not words:
-        return Reply.text("Which topics should the channel get? " + usage)
+        return Reply.text(tr(lang, "Which topics should the channel get?"), usage)
     ids, unknown = resolve_topics(deps, words)
     if unknown:
-        return Reply.text(unknown_topic(deps, unknown[0]) + ". Nothing was changed.")
+        return unknown_topic_reply(deps, unknown[0], lang)
     check = deps.channel_check.get(cmd.platform)
     if check is not None:
         try:
             problem = await check(name)
         except Exception as exc:  # the platform did not answer as expected
-            problem = f"I could not check the channel ({type(exc).__name__}); try again later"
+            problem = tr(lang, "I could not check the channel ({error}); try again later",
+                         error=type(exc).__name__)
         if problem:
-            return Reply.text(f"Cannot bind {clean(name, 80)}: {problem}")
+            return Reply.text(tr(lang, "Cannot bind {name}: {problem}", name=clean(name, 80),
+                                 problem=problem))
     chat = _find_channel(cmd, deps, name)
     if chat is None:
         chat = Chat(platform=cmd.platform, chat_id=name, kind="channel", title=name,
-                    created_at=deps.clock(), since_seq=deps.store.max_seq)
+                    language=lang, created_at=deps.clock(), since_seq=deps.store.max_seq)
     before = snapshot(chat.subscription)
     if not chat.active:
         chat.active = True
@@ -101,21 +115,25 @@ async def channel(cmd: Command, deps: Deps) -> Reply:
     if chat.subscription.topics - before.topics:
         advance_floor(chat, before, deps)
     deps.store.save_chat(chat)
-    return Reply.text(f"Channel {chat.chat_id} now gets {topic_names(deps, ids)}.",
-                      "Only releases published from now on are posted there.")
+    return Reply.text(tr(lang, "Channel {channel} now gets {topics}.", channel=chat.chat_id,
+                         topics=topic_names(deps, ids, lang)),
+                      tr(lang, "Only releases published from now on are posted there."))
 
 
 def _channel_list(cmd: Command, deps: Deps) -> Reply:
+    lang = cmd.language
     channels = [c for c in deps.store.chats() if c.kind == "channel"]
     if not channels:
-        return Reply.text("No channels are bound. Bind one with "
-                          f"{typed(cmd, 'channel add <channel> <topics...>')}.")
-    reply = Reply().add(Span(f"Channels ({len(channels)})", "bold"))
+        return Reply.text(tr(lang, "No channels are bound. Bind one with {command}.",
+                             command=hint(cmd, CHANNEL_ADD_HINT)))
+    reply = Reply().add(Span(tr(lang, "Channels ({n})", n=len(channels)), "bold"))
     for chat in sorted(channels, key=lambda c: (c.platform, c.chat_id)):
-        what = topic_names(deps, chat.subscription.topics) or "no topics"
+        what = topic_names(deps, chat.subscription.topics, lang) or tr(lang, "no topics")
         if chat.subscription.keywords:
-            what += "; keywords: " + ", ".join(sorted(chat.subscription.keywords))
-        state = "" if chat.active else f" (paused: {clean(chat.deactivated_reason or '', 80)})"
+            what += "; " + tr(lang, "keywords: {keywords}",
+                              keywords=", ".join(sorted(chat.subscription.keywords)))
+        state = "" if chat.active else " " + tr(
+            lang, "(paused: {reason})", reason=clean(chat.deactivated_reason or "", 80))
         title = f" “{clean(chat.title, 60)}”" if chat.title and chat.title != chat.chat_id else ""
         reply.add(f"{chat.platform} ", Span(chat.chat_id, "code"), f"{title}: {what}{state}")
     return reply

@@ -1,6 +1,9 @@
 """Helpers the handlers share: how a command is typed, echoing user input, finding topics,
 loading or creating a chat's record, who may change a chat, and where a chat's delivery floor
-goes when it starts following something new."""
+goes when it starts following something new.
+
+Every text goes through bot.i18n in the language `dispatch` resolved into `cmd.language`.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import difflib
 import unicodedata
 from dataclasses import replace
 
+from bot import i18n
+from bot.i18n import LANGUAGES, N_, pick_language, tr
 from bot.models import Chat, Command, Reply, Subscription, Topic
 from handlers.deps import Deps
 
@@ -21,6 +26,24 @@ def typed(cmd: Command, text: str) -> str:
     return prefix(cmd) + text
 
 
+# Commands with words for the user to fill in, as a hint shows them (`hint`). Only the words in
+# <> and [] are for translators: command names and keywords are typed as they are.
+WATCH_HINT = N_("watch <word>")
+UNWATCH_HINT = N_("unwatch <word>")
+SEARCH_HINT = N_("search <words>")
+UNSUBSCRIBE_HINT = N_("unsubscribe <topic>")
+HELP_HINT = N_("help <command>")
+LATEST_HINT = N_("latest [n] [topic]")
+ADDFEED_HINT = N_("addfeed <url> [id] [html <link_pattern>]")
+CHANNEL_ADD_HINT = N_("channel add <channel> <topics...>")
+CHANNEL_REMOVE_HINT = N_("channel remove <channel>")
+
+
+def hint(cmd: Command, msgid: str) -> str:
+    """A command with words to fill in, in the chat's language, as typed on its platform."""
+    return typed(cmd, tr(cmd.language, msgid))
+
+
 def clean(text: str, limit: int = 40) -> str:
     """User input fit to echo back: no control or format characters, at most `limit` chars."""
     out = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
@@ -28,39 +51,53 @@ def clean(text: str, limit: int = 40) -> str:
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
-def topic_name(deps: Deps, topic_id: str) -> str:
+def topic_name(deps: Deps, topic_id: str, lang: str = "en") -> str:
+    """The topic's name in `lang` (its id when the classifier does not know it)."""
     topic = deps.classifier.topic(topic_id)
-    return topic.name if topic else topic_id
+    return i18n.topic_name(topic, lang) if topic else topic_id
 
 
-def topic_names(deps: Deps, ids: set[str] | list[str]) -> str:
+def topic_names(deps: Deps, ids: set[str] | list[str], lang: str = "en") -> str:
     order = {t.id: n for n, t in enumerate(deps.classifier.topics)}
     ordered = sorted(ids, key=lambda t: (order.get(t, len(order)), t))
-    return ", ".join(topic_name(deps, t) for t in ordered)
+    return ", ".join(topic_name(deps, t, lang) for t in ordered)
+
+
+def _names_of(topic: Topic) -> set[str]:
+    """The topic's name in each of the bot's languages, case-folded."""
+    return {i18n.topic_name(topic, lang).casefold() for lang in LANGUAGES}
 
 
 def find_topic(deps: Deps, word: str) -> Topic | None:
-    """A topic by its id or its name, whatever the case."""
+    """A topic by its id or its name in any of the bot's languages, whatever the case."""
     key = word.strip().casefold()
     if not key:
         return None
     for topic in deps.classifier.topics:
-        if topic.id.casefold() == key or topic.name.casefold() == key:
+        if topic.id.casefold() == key or key in _names_of(topic):
             return topic
     return None
 
 
-def unknown_topic(deps: Deps, word: str) -> str:
+def unknown_topic(deps: Deps, word: str, lang: str = "en") -> str:
     ids = [t.id for t in deps.classifier.topics]
     shown = clean(word)
     close = difflib.get_close_matches(word.strip().casefold(), ids, n=1, cutoff=0.6)
     if not close:  # a topic's name, misspelt: "Demning"
-        names = {t.name.casefold(): t.id for t in deps.classifier.topics}
+        names = {name: t.id for t in deps.classifier.topics for name in _names_of(t)}
         by_name = difflib.get_close_matches(word.strip().casefold(), list(names), n=1,
                                             cutoff=0.6)
         close = [names[by_name[0]]] if by_name else []
-    hint = f"; did you mean '{close[0]}'?" if close else "."
-    return f"Unknown topic '{shown}'{hint} Topics: {', '.join(ids)}"
+    if close:
+        return tr(lang, "Unknown topic '{word}'; did you mean '{suggestion}'? Topics: {topics}",
+                  word=shown, suggestion=close[0], topics=", ".join(ids))
+    return tr(lang, "Unknown topic '{word}'. Topics: {topics}", word=shown,
+              topics=", ".join(ids))
+
+
+def unknown_topic_reply(deps: Deps, word: str, lang: str) -> Reply:
+    """An unknown topic in a command that changes nothing because of it."""
+    return Reply.text(unknown_topic(deps, word, lang), tr(lang, "Nothing was changed."))
 
 
 def topic_words(args: list[str]) -> list[str]:
@@ -87,7 +124,7 @@ def resolve_topics(deps: Deps, words: list[str]) -> tuple[list[str], list[str]]:
 def new_chat(cmd: Command, deps: Deps) -> Chat:
     """A chat's first record: it gets nothing stored before now."""
     return Chat(platform=cmd.platform, chat_id=cmd.chat_id, kind=cmd.chat_kind,
-                title=cmd.chat_title, language=cmd.language or "en",
+                title=cmd.chat_title, language=pick_language(cmd.language),
                 created_at=deps.clock(), since_seq=deps.store.max_seq)
 
 
@@ -105,22 +142,23 @@ def can_change(cmd: Command) -> bool:
     return cmd.chat_kind == "private" or cmd.is_chat_admin or cmd.is_bot_admin
 
 
-NOT_ADMIN = "This command is for the bot's administrators."
+NOT_ADMIN = N_("This command is for the bot's administrators.")
 
 
 def refuse_non_admin(cmd: Command) -> Reply | None:
     """The refusal for an administrators' command, or None when the caller is one (the
     router refuses first; this keeps each admin handler safe on its own)."""
-    return None if cmd.is_bot_admin else Reply.text(NOT_ADMIN)
+    return None if cmd.is_bot_admin else Reply.text(tr(cmd.language, NOT_ADMIN))
 
 
 def refusal(cmd: Command) -> Reply:
     if cmd.chat_kind == "channel":
-        text = ("Only the bot's administrators can change this channel's subscriptions. "
-                f"For alerts of your own, send {typed(cmd, 'subscribe')} to me privately.")
+        text = tr(cmd.language, "Only the bot's administrators can change this channel's "
+                  "subscriptions. For alerts of your own, send {command} to me privately.",
+                  command=typed(cmd, "subscribe"))
     else:
-        text = ("Only this group's administrators can change its subscriptions. "
-                "For alerts of your own, message me privately.")
+        text = tr(cmd.language, "Only this group's administrators can change its "
+                  "subscriptions. For alerts of your own, message me privately.")
     return Reply.text(text)
 
 
@@ -163,9 +201,19 @@ def reactivate(chat: Chat, deps: Deps) -> bool:
     return True
 
 
-WELCOME_BACK = "Alerts to this chat are on again; they resume with releases published from now."
+WELCOME_BACK = N_("Alerts to this chat are on again; they resume with releases published from "
+                  "now.")
 
 
 def snapshot(sub: Subscription) -> Subscription:
     return replace(sub, topics=set(sub.topics), keywords=set(sub.keywords),
                    added_at=dict(sub.added_at))
+
+
+def chat_language(cmd: Command, deps: Deps) -> str:
+    """The language to answer `cmd` in: the stored chat's, else the one the platform gave for
+    the user (`pick_language`: Telegram's language_code, Slack's locale), else English."""
+    chat = deps.store.get_chat(cmd.chat_key)
+    if chat is not None and chat.language in LANGUAGES:
+        return chat.language
+    return pick_language(cmd.language)

@@ -1,4 +1,4 @@
-"""/latest /search /why: looking back through every stored release.
+"""/latest /search /why: looking back through every stored release, one story at a time.
 
 What a chat was shown last (`deps.chat_views`, a `ChatView` per chat) lets /why <n> name a
 release of the last list, and a "More" button page the right search.
@@ -9,10 +9,23 @@ from __future__ import annotations
 import hashlib
 import re
 
-from bot.models import Button, Card, Command, Item, Reply, Span
+from bot.i18n import tr
+from bot.models import Button, Card, Command, Reply, Span
 from bot.summary import make_card
-from handlers.common import clean, find_topic, topic_name, typed, unknown_topic
+from handlers.common import (
+    LATEST_HINT,
+    SEARCH_HINT,
+    WATCH_HINT,
+    clean,
+    find_topic,
+    hint,
+    topic_name,
+    typed,
+    unknown_topic,
+)
 from handlers.deps import ChatView, Deps
+from handlers.language import LANGUAGE_NAMES, language_name
+from handlers.stories import Listed, in_language, latest_stories, search_stories
 
 LATEST_DEFAULT = 5
 LATEST_MAX = 20
@@ -50,10 +63,11 @@ def _recall_query(deps: Deps, chat_key: str, token: str) -> str | None:
     return None
 
 
-def _card(deps: Deps, item: Item, number: int, snippet: list[Span] | None = None,
-          lang: str = "en") -> Card:
-    return make_card(item, deps.settings.tz, lambda t, _lang: topic_name(deps, t), lang=lang,
-                     number=number, snippet=snippet)
+def _card(deps: Deps, listed: Listed, number: int, lang: str,
+          snippet: list[Span] | None = None) -> Card:
+    return make_card(listed.edition, deps.settings.tz,
+                     lambda topic_id, language: topic_name(deps, topic_id, language),
+                     lang=lang, number=number, others=listed.others, snippet=snippet)
 
 
 def _page_arg(args: list[str]) -> tuple[int | None, list[str]]:
@@ -72,11 +86,13 @@ def _page_arg(args: list[str]) -> tuple[int | None, list[str]]:
 
 
 async def latest(cmd: Command, deps: Deps) -> Reply:
-    usage = (f"Usage: {typed(cmd, 'latest [n] [topic]')}, e.g. {typed(cmd, 'latest')} or "
-             f"{typed(cmd, 'latest 10 demining')} (n from 1 to {LATEST_MAX}).")
+    lang = cmd.language
+    usage = tr(lang, "Usage: {usage}, e.g. {example} or {other_example} (n from 1 to {max}).",
+               usage=hint(cmd, LATEST_HINT), example=typed(cmd, "latest"),
+               other_example=typed(cmd, "latest 10 demining"), max=LATEST_MAX)
     page, args = _page_arg(cmd.args)
     if page is None:
-        return Reply.text("That page number is not valid.", usage)
+        return Reply.text(tr(lang, "That page number is not valid."), usage)
     count: int | None = None
     topic_id: str | None = None
     for arg in args:
@@ -86,43 +102,43 @@ async def latest(cmd: Command, deps: Deps) -> Reply:
         if topic_id is None:
             topic = find_topic(deps, arg)
             if topic is None:
-                return Reply.text(unknown_topic(deps, arg) + ".", usage)
+                return Reply.text(unknown_topic(deps, arg, lang), usage)
             topic_id = topic.id
             continue
-        return Reply.text(f"Too many arguments: '{clean(arg)}'.", usage)
+        return Reply.text(tr(lang, "Too many arguments: '{arg}'.", arg=clean(arg)), usage)
     note = ""
     if count is None:
         count = LATEST_DEFAULT
     elif count < 1:
-        return Reply.text(f"Give a number from 1 to {LATEST_MAX}.", usage)
+        return Reply.text(tr(lang, "Give a number from 1 to {max}.", max=LATEST_MAX), usage)
     elif count > LATEST_MAX:
-        note = f"At most {LATEST_MAX} at a time; \"More\" shows the next ones."
+        note = tr(lang, 'At most {max} at a time; "More" shows the next ones.', max=LATEST_MAX)
         count = LATEST_MAX
     offset = (page - 1) * count
-    items = deps.store.latest(limit=count + 1, offset=offset, topic=topic_id)
-    more = len(items) > count
-    items = items[:count]
-    about = f" on {topic_name(deps, topic_id)}" if topic_id else ""
-    if not items:
+    found, more = latest_stories(deps.store, topic_id, offset, count)
+    about = topic_name(deps, topic_id, lang) if topic_id else ""
+    if not found:
         if page > 1:
-            return Reply.text(f"No more releases{about}.")
+            return Reply.text(tr(lang, "No more releases on {topic}.", topic=about) if about
+                              else tr(lang, "No more releases."))
         if topic_id:
-            return Reply.text(f"No releases{about} yet. {typed(cmd, 'latest')} shows all of "
-                              "them.")
-        return Reply.text("No releases are stored yet: they appear after the first poll of "
-                          "the feeds. Try again in a few minutes.")
+            return Reply.text(tr(lang, "No releases on {topic} yet. {command} shows all of them.",
+                                 topic=about, command=typed(cmd, "latest")))
+        return Reply.text(tr(lang, "No releases are stored yet: they appear after the first "
+                             "poll of the feeds. Try again in a few minutes."))
     first = offset + 1
+    listed = in_language(deps.store, found, lang)
+    heading = (tr(lang, "Latest releases on {topic}", topic=about) if about
+               else tr(lang, "Latest releases"))
     reply = Reply()
-    reply.add(Span(f"Latest releases{about}", "bold"),
-              f" ({first}–{offset + len(items)})" if page > 1 else "")
+    reply.add(Span(heading, "bold"), f" ({first}–{offset + len(listed)})" if page > 1 else "")
     if note:
         reply.add(note)
-    reply.cards = [_card(deps, item, first + n, lang=cmd.language)
-                   for n, item in enumerate(items)]
-    remember_list(deps, cmd.chat_key, [i.id for i in items], first)
+    reply.cards = [_card(deps, story, first + n, lang) for n, story in enumerate(listed)]
+    remember_list(deps, cmd.chat_key, [story.edition.id for story in listed], first)
     if more:
         action = f"latest --page {page + 1} {count}" + (f" {topic_id}" if topic_id else "")
-        reply.buttons = [[Button("More", action)]]
+        reply.buttons = [[Button(tr(lang, "More"), action)]]
     return reply
 
 
@@ -130,23 +146,24 @@ async def latest(cmd: Command, deps: Deps) -> Reply:
 
 
 def _search_hint(cmd: Command, why: str = "", notes: list[str] | None = None) -> Reply:
+    lang = cmd.language
     reply = Reply()
     for note in notes or []:
         reply.add(clean(note, 300))
     if why and not notes:
         reply.add(why[0].upper() + why[1:] + ("" if why.endswith(".") else "."))
-    reply.add("Type some words after the command, e.g. ", Span(typed(cmd, "search customs revenue"),
-                                                                "code"), ".")
-    reply.add("Also: ", Span('"exact phrase"', "code"), ", ", Span("-word", "code"), ", ",
-              Span("topic:demining", "code"), ", ", Span("since:2023", "code"), ", ",
-              Span("lang:az", "code"), ".")
-    reply.add(f"{typed(cmd, 'help search')} explains it all.")
+    reply.add(tr(lang, "Type some words after the command, e.g. {example}.",
+                 example=typed(cmd, "search customs revenue")))
+    reply.add(tr(lang, "Also: {syntax}.", syntax=", ".join(
+        ('"exact phrase"', "-word", "topic:demining", "since:2023", "lang:az"))))
+    reply.add(tr(lang, "{command} explains it all.", command=typed(cmd, "help search")))
     return reply
 
 
 async def search(cmd: Command, deps: Deps) -> Reply:
     from bot.search import MAX_QUERY_CHARS
 
+    lang = cmd.language
     page = 1
     query = cmd.raw_args.strip()
     if cmd.args[:1] == ["--page"]:
@@ -154,81 +171,96 @@ async def search(cmd: Command, deps: Deps) -> Reply:
         token = rest[1] if rest[:1] == ["--q"] and len(rest) > 1 else ""
         recalled = _recall_query(deps, cmd.chat_key, token) if token else None
         if page_no is None or recalled is None:
-            return Reply.text("That search has expired; search again with "
-                              f"{typed(cmd, 'search <words>')}.")
+            return Reply.text(tr(lang, "That search has expired; search again with {command}.",
+                                 command=hint(cmd, SEARCH_HINT)))
         page, query = page_no, recalled
     if not query:
         return _search_hint(cmd)
     if len(query) > MAX_QUERY_CHARS:
-        return Reply.text(f"Your search is {len(query)} characters long; at most "
-                          f"{MAX_QUERY_CHARS} are allowed. Please use fewer words.")
+        return Reply.text(tr(lang, "Your search is {length} characters long; at most {max} are "
+                             "allowed. Please use fewer words.", length=len(query),
+                             max=MAX_QUERY_CHARS))
     if len(deps.index) == 0 and deps.store.count_items() > 0:
-        return Reply.text("The search index is still being built after a restart; try again "
-                          "in a minute. Meanwhile, " + typed(cmd, "latest") + " works.")
+        return Reply.text(tr(lang, "The search index is still being built after a restart; try "
+                             "again in a minute. Meanwhile, {command} works.",
+                             command=typed(cmd, "latest")))
     offset = (page - 1) * SEARCH_PAGE
-    result = deps.index.search(query, limit=SEARCH_PAGE, offset=offset)
+    found = search_stories(deps.index, deps.store.get_item, query, offset, SEARCH_PAGE)
+    result = found.outcome
     if result.error:
         return _search_hint(cmd, result.error, result.query.warnings)
     shown = clean(query, 80)
     notes = [clean(w, 300) for w in result.query.warnings]
-    if not result.hits:
+    if not found.page:
         if page > 1:
-            return Reply.text(f"No more results for: {shown}")
-        reply = Reply.text(f"No release matches: {shown}", *notes)
-        reply.add("Try fewer or other words; ", typed(cmd, "help search"),
-                  " shows the syntax.")
+            return Reply.text(tr(lang, "No more results for: {query}", query=shown))
+        reply = Reply.text(tr(lang, "No release matches: {query}", query=shown), *notes)
+        reply.add(tr(lang, "Try fewer or other words; {command} shows the syntax.",
+                     command=typed(cmd, "help search")))
         return reply
-    cards: list[Card] = []
-    ids: list[str] = []
-    for hit in result.hits:
-        item = deps.store.get_item(hit.item_id)
-        if item is None:  # the index knows a release the store does not have any more
-            continue
-        cards.append(_card(deps, item, offset + len(cards) + 1, snippet=hit.snippet,
-                           lang=cmd.language))
-        ids.append(item.id)
-    last = offset + len(result.hits)
+    listed = in_language(deps.store, [item for item, _ in found.page], lang)
+    cards = [_card(deps, story, offset + n + 1, lang, snippet=snippet)
+             for n, (story, (_, snippet)) in enumerate(zip(listed, found.page, strict=True))]
+    last = offset + len(cards)
+    counts = {"first": offset + 1, "last": last, "total": found.total, "query": shown}
+    heading = (tr(lang, "Results {first}–{last} of {total} for: {query}", **counts)
+               if found.exact else
+               tr(lang, "Results {first}–{last} of more than {total} for: {query}", **counts))
     reply = Reply()
-    reply.add(Span(f"Results {offset + 1}–{last} of {result.total}", "bold"), f" for: {shown}")
+    reply.add(Span(heading, "bold"))
     for note in notes:
         reply.add(note)
     reply.cards = cards
-    remember_list(deps, cmd.chat_key, ids, offset + 1)
+    remember_list(deps, cmd.chat_key, [story.edition.id for story in listed], offset + 1)
     token = _remember_query(deps, cmd.chat_key, query)
-    if last < result.total:
-        reply.buttons = [[Button("More", f"search --page {page + 1} --q {token}")]]
+    if found.more:
+        reply.buttons = [[Button(tr(lang, "More"), f"search --page {page + 1} --q {token}")]]
     return reply
 
 
 # ---- /why ----------------------------------------------------------------------------------
 
 
+def _language_label(code: str, lang: str) -> str:
+    return language_name(code, lang) if code in LANGUAGE_NAMES else (code or "?")
+
+
 async def why(cmd: Command, deps: Deps) -> Reply:
+    lang = cmd.language
     view = deps.chat_views.get(cmd.chat_key) or ChatView()
     ids, first = view.ids, view.first_number
     if not ids:
-        return Reply.text(f"Nothing to explain yet: use {typed(cmd, 'latest')} or "
-                          f"{typed(cmd, 'search <words>')} first, then {typed(cmd, 'why 1')}.")
+        return Reply.text(tr(lang, "Nothing to explain yet: use {latest_cmd} or {search_cmd} "
+                             "first, then {why_cmd}.", latest_cmd=typed(cmd, "latest"),
+                             search_cmd=hint(cmd, SEARCH_HINT),
+                             why_cmd=typed(cmd, "why 1")))
     last = first + len(ids) - 1
     arg = cmd.args[0] if cmd.args else ""
     if not arg.isdecimal():
-        return Reply.text(f"Usage: {typed(cmd, 'why <n>')}, where n is the number of a "
-                          f"release on the last list ({first} to {last}).")
+        return Reply.text(tr(lang, "Usage: {command}, where n is the number of a release on the "
+                             "last list ({first} to {last}).", command=typed(cmd, "why <n>"),
+                             first=first, last=last))
     n = int(arg) if len(arg) < 10 else 0
     if not first <= n <= last:
-        return Reply.text(f"There is no release {clean(arg)} on the last list: give a number "
-                          f"from {first} to {last}.")
+        return Reply.text(tr(lang, "There is no release {n} on the last list: give a number "
+                             "from {first} to {last}.", n=clean(arg), first=first, last=last))
     item = deps.store.get_item(ids[n - first])
     if item is None:
-        return Reply.text("That release is no longer stored; run the list again.")
+        return Reply.text(tr(lang, "That release is no longer stored; run the list again."))
+    story = deps.store.story(item.story_id)
+    editions = [item, *story.others(item)] if story.editions else [item]
+    topics = list(dict.fromkeys(t for e in editions for t in e.topics))
     reply = Reply().add(Span(f"{n}. ", "bold"), Span(item.title, "bold"))
-    if not item.topics:
-        reply.add("It matched no topic: no topic's terms appear in it often enough. It can "
-                  f"still arrive through a keyword ({typed(cmd, 'watch <word>')}).")
+    if not topics:
+        reply.add(tr(lang, "It matched no topic: no topic's terms appear in it often enough. It "
+                     "can still arrive through a keyword ({command}).",
+                     command=hint(cmd, WATCH_HINT)))
         return reply
-    for topic_id in item.topics:
-        reasons = item.reasons.get(topic_id) or []
-        spans: list[Span | str] = [Span(topic_name(deps, topic_id), "bold"), ": "]
-        spans.append("; ".join(reasons) if reasons else "no reasons were recorded")
-        reply.add(*spans)
+    for topic_id in topics:
+        reply.add(Span(topic_name(deps, topic_id, lang), "bold"), ":")
+        given = [e for e in editions if topic_id in e.topics]
+        for edition in given:
+            reasons = edition.reasons.get(topic_id) or []
+            reply.add("    ", _language_label(edition.language, lang), ": ",
+                      "; ".join(reasons) if reasons else tr(lang, "no reasons were recorded"))
     return reply

@@ -8,10 +8,10 @@ The check at the bottom makes mypy prove that the real classes still fit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from bot.models import Chat, FeedSpec, FeedState, Item, Span, Topic
+from bot.models import Chat, FeedSpec, FeedState, Item, Span, Story, Topic
 
 
 class StorePort(Protocol):
@@ -32,6 +32,15 @@ class StorePort(Protocol):
     def count_items(self) -> int: ...
     def latest(self, limit: int = 5, offset: int = 0, topic: str | None = None) -> list[Item]:
         """Newest first by publication date."""
+        ...
+
+    # stories: the language editions of one release
+    def story(self, story_id: str) -> Story:
+        """Every stored edition of the story (none for an unknown id)."""
+        ...
+
+    def stories(self, story_ids: Iterable[str]) -> dict[str, Story]:
+        """`story` of each id."""
         ...
 
     # feeds, when no poller runs (e.g. `newsbot demo`)

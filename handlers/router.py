@@ -18,10 +18,11 @@ import re
 import unicodedata
 from dataclasses import replace
 
+from bot.i18n import N_, tr
 from bot.models import Command, Reply
-from handlers import admin, channels, digest, keywords, news, subscriptions
+from handlers import admin, channels, digest, keywords, language, news, subscriptions
 from handlers.commands import CommandSpec, Handler
-from handlers.common import NOT_ADMIN, prefix
+from handlers.common import NOT_ADMIN, chat_language, prefix
 from handlers.deps import Deps
 from handlers.help import help_reply
 
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 MAX_ARG_CHARS = 500
 MAX_ARGS = 30
 OWN_LIMITS = {"search"}  # commands that check their text's length themselves, with a better hint
-SORRY = "Something went wrong on our side; the error was logged."
+SORRY = N_("Something went wrong on our side; the error was logged.")  # a msgid: tr() it
 
 
 async def _help(cmd: Command, deps: Deps) -> Reply:
@@ -41,39 +42,45 @@ async def _help(cmd: Command, deps: Deps) -> Reply:
     return help_reply(cmd, COMMANDS, ALIASES)
 
 
+# Descriptions and usages are msgids (English), translated where they are shown. In a usage,
+# only the words in <> and [] are for translators; command names and keywords are typed as is.
 COMMANDS: dict[str, CommandSpec] = {
-    "start": CommandSpec(subscriptions.start, "What this bot does, and how to begin", False,
-                         "/start [topic]"),
-    "help": CommandSpec(_help, "The commands; /help search: the search syntax",
-                        False, "/help [search|command]"),
-    "topics": CommandSpec(subscriptions.topics, "Every topic, and whether this chat follows it",
-                          False, "/topics"),
-    "subscribe": CommandSpec(subscriptions.subscribe, "Follow topics (no argument: buttons)",
-                             False, "/subscribe <topic...>"),
-    "unsubscribe": CommandSpec(subscriptions.unsubscribe, "Stop following topics, or all",
-                               False, "/unsubscribe <topic...|all>"),
-    "watch": CommandSpec(keywords.watch, "Alerts for releases containing a word",
-                         False, "/watch <word>"),
-    "unwatch": CommandSpec(keywords.unwatch, "Stop a keyword alert", False,
-                           "/unwatch <word|all>"),
-    "digest": CommandSpec(digest.digest, "One message a day at HH:MM, or off", False,
+    "start": CommandSpec(subscriptions.start, N_("What this bot does, and how to begin"), False,
+                         N_("/start [topic]")),
+    "help": CommandSpec(_help, N_("The commands; /help search: the search syntax"),
+                        False, N_("/help [search|command]")),
+    "topics": CommandSpec(subscriptions.topics,
+                          N_("Every topic, and whether this chat follows it"), False, "/topics"),
+    "subscribe": CommandSpec(subscriptions.subscribe, N_("Follow topics (no argument: buttons)"),
+                             False, N_("/subscribe <topic...>")),
+    "unsubscribe": CommandSpec(subscriptions.unsubscribe, N_("Stop following topics, or all"),
+                               False, N_("/unsubscribe <topic...|all>")),
+    "watch": CommandSpec(keywords.watch, N_("Alerts for releases containing a word"),
+                         False, N_("/watch <word>")),
+    "unwatch": CommandSpec(keywords.unwatch, N_("Stop a keyword alert"), False,
+                           N_("/unwatch <word|all>")),
+    "digest": CommandSpec(digest.digest, N_("One message a day at HH:MM, or off"), False,
                           "/digest off|HH:MM"),
-    "settings": CommandSpec(subscriptions.settings, "This chat's topics, keywords and mode",
+    "language": CommandSpec(language.language,
+                            N_("The language of the bot's messages here: az, ru or en"), False,
+                            "/language [az|ru|en]"),
+    "settings": CommandSpec(subscriptions.settings, N_("This chat's topics, keywords and mode"),
                             False, "/settings"),
-    "latest": CommandSpec(news.latest, "The newest releases, optionally of one topic", False,
-                          "/latest [n] [topic]"),
-    "search": CommandSpec(news.search, "Search every release ever published", False,
-                          "/search <words>"),
-    "why": CommandSpec(news.why, "Why a release of the last list got its topics", False,
+    "latest": CommandSpec(news.latest, N_("The newest releases, optionally of one topic"), False,
+                          N_("/latest [n] [topic]")),
+    "search": CommandSpec(news.search, N_("Search every release ever published"), False,
+                          N_("/search <words>")),
+    "why": CommandSpec(news.why, N_("Why a release of the last list got its topics"), False,
                        "/why <n>"),
-    "feeds": CommandSpec(admin.feeds, "Each source's health", True, "/feeds"),
-    "addfeed": CommandSpec(admin.addfeed, "Watch another source", True,
-                           "/addfeed <url> [id] [html <link_pattern>]"),
-    "removefeed": CommandSpec(admin.removefeed, "Stop watching a source added with /addfeed",
+    "feeds": CommandSpec(admin.feeds, N_("Each source's health"), True, "/feeds"),
+    "addfeed": CommandSpec(admin.addfeed, N_("Watch another source"), True,
+                           N_("/addfeed <url> [id] [html <link_pattern>]")),
+    "removefeed": CommandSpec(admin.removefeed, N_("Stop watching a source added with /addfeed"),
                               True, "/removefeed <id>"),
-    "channel": CommandSpec(channels.channel, "Bind a channel to topics", True,
-                           "/channel add <channel> <topics...> | remove <channel> | list"),
-    "stats": CommandSpec(admin.stats, "Releases, chats, subscriptions, feeds", True, "/stats"),
+    "channel": CommandSpec(channels.channel, N_("Bind a channel to topics"), True,
+                           N_("/channel add <channel> <topics...> | remove <channel> | list")),
+    "stats": CommandSpec(admin.stats, N_("Releases, chats, subscriptions, feeds"), True,
+                         "/stats"),
 }
 
 ALIASES: dict[str, str] = {"sub": "subscribe", "unsub": "unsubscribe"}
@@ -144,19 +151,29 @@ def _unknown(cmd: Command) -> Reply:
     close = difflib.get_close_matches(cmd.name, visible + list(ALIASES), n=1, cutoff=cutoff)
     if not close and cmd.chat_kind == "group":
         return Reply(silent=True)
-    pre = prefix(cmd)
+    pre, lang = prefix(cmd), cmd.language
     reply = Reply()
-    guess = f" Did you mean {pre}{ALIASES.get(close[0], close[0])}?" if close else ""
-    reply.add(f"I don't know the command {pre}{_shown(cmd.name)}.{guess}")
-    reply.add("Commands: " + ", ".join(pre + n for n in visible))
-    reply.add(f"{pre}help explains them.")
+    command = pre + _shown(cmd.name)
+    if close:
+        reply.add(tr(lang, "I don't know the command {command}. Did you mean {suggestion}?",
+                     command=command, suggestion=pre + ALIASES.get(close[0], close[0])))
+    else:
+        reply.add(tr(lang, "I don't know the command {command}.", command=command))
+    reply.add(tr(lang, "Commands: {commands}", commands=", ".join(pre + n for n in visible)))
+    reply.add(tr(lang, "{command} explains them.", command=pre + "help"))
     return reply
 
 
 async def dispatch(cmd: Command, deps: Deps) -> Reply:
-    """Run the command's handler. Never raises (except cancellation): errors are logged."""
+    """Run the command's handler. Never raises (except cancellation): errors are logged.
+
+    The language of the answer is resolved here, once: `cmd.language` arrives as the user's
+    (the platform's language tag) and leaves as the chat's (`chat_language`), which is what
+    every handler writes in and what a new chat is created with.
+    """
     try:
         deps.stats["commands"] = deps.stats.get("commands", 0) + 1
+        cmd = replace(cmd, language=chat_language(cmd, deps))
         name = ALIASES.get(cmd.name, cmd.name)
         spec = COMMANDS.get(name)
         if spec is None:
@@ -164,12 +181,13 @@ async def dispatch(cmd: Command, deps: Deps) -> Reply:
         if name != cmd.name:
             cmd = replace(cmd, name=name)
         if spec.admin_only and not cmd.is_bot_admin:
-            return Reply.text(NOT_ADMIN)
+            return Reply.text(tr(cmd.language, NOT_ADMIN))
         too_many = len(cmd.args) > MAX_ARGS and name not in OWN_LIMITS
         if len(cmd.raw_args) > MAX_ARG_CHARS or too_many:
-            return Reply.text(
-                f"That is too long: a command takes at most {MAX_ARG_CHARS} characters and "
-                f"{MAX_ARGS} words after its name. Please shorten it.")
+            return Reply.text(tr(
+                cmd.language, "That is too long: a command takes at most {max_chars} characters "
+                "and {max_words} words after its name. Please shorten it.",
+                max_chars=MAX_ARG_CHARS, max_words=MAX_ARGS))
         reply = await spec.handler(cmd, deps)
         if not isinstance(reply, Reply):
             raise TypeError(f"handler {name} returned {type(reply).__name__}, not a Reply")
@@ -179,4 +197,4 @@ async def dispatch(cmd: Command, deps: Deps) -> Reply:
             deps.stats["command_errors"] = deps.stats.get("command_errors", 0) + 1
             log.exception("event=command_error chat=%s command=%.40r args=%.200r",
                           cmd.chat_key, cmd.name, cmd.raw_args)
-        return Reply.text(SORRY)
+        return Reply.text(tr(cmd.language, SORRY))

@@ -2,71 +2,82 @@
 
 from __future__ import annotations
 
+from bot.i18n import N_, topic_description, tr
 from bot.models import Button, Chat, Command, Reply, Span
 from handlers.common import (
+    UNSUBSCRIBE_HINT,
     WELCOME_BACK,
     advance_floor,
     announce,
     can_change,
     clean,
     find_topic,
+    hint,
     load_chat,
     reactivate,
     refusal,
     resolve_topics,
     snapshot,
+    topic_name,
     topic_names,
     topic_words,
     typed,
     unknown_topic,
+    unknown_topic_reply,
 )
 from handlers.deps import Deps
 from handlers.digest import mode_line
+from handlers.language import language_line
 
 GREETING = (
-    "Hello! I send the customs agency's press releases (English, Azerbaijani, Russian) "
-    "to this chat as soon as they are published.",
-    "You choose the topics; only releases on those topics arrive. /latest and /search look "
-    "through everything already published.",
+    N_("Hello! I send the customs agency's press releases (English, Azerbaijani, Russian) "
+       "to this chat as soon as they are published."),
+    N_("You choose the topics; only releases on those topics arrive. /latest and /search look "
+       "through everything already published."),
 )
 
 
-def topic_keyboard(deps: Deps, chat: Chat | None, per_row: int = 2) -> list[list[Button]]:
+def topic_keyboard(deps: Deps, chat: Chat | None, lang: str,
+                   per_row: int = 2) -> list[list[Button]]:
     following = chat.subscription.topics if chat else set()
-    buttons = [Button(label=("✅ " if t.id in following else "") + t.name,
+    buttons = [Button(label=("✅ " if t.id in following else "") + topic_name(deps, t.id, lang),
                       action=f"subscribe toggle {t.id}") for t in deps.classifier.topics]
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
-def following_line(deps: Deps, chat: Chat) -> str:
+def following_line(deps: Deps, chat: Chat, lang: str) -> str:
     if chat.subscription.topics:
-        return f"This chat follows: {topic_names(deps, chat.subscription.topics)}."
-    return "This chat follows no topic."
+        return tr(lang, "This chat follows: {topics}.",
+                  topics=topic_names(deps, chat.subscription.topics, lang))
+    return tr(lang, "This chat follows no topic.")
 
 
 # ---- /start ---------------------------------------------------------------------------------
 
 
 async def start(cmd: Command, deps: Deps) -> Reply:
+    lang = cmd.language
     stored = deps.store.get_chat(cmd.chat_key)
     chat = load_chat(cmd, deps)
-    reply = Reply.text(*GREETING)
+    reply = Reply.text(*(tr(lang, line) for line in GREETING))
     notes: list[str] = []
     changed = stored is None
     if stored is not None and not stored.active:
         if can_change(cmd):
             changed = reactivate(chat, deps)
-            what = topic_names(deps, chat.subscription.topics) or "no topics yet"
-            notes.append(f"Welcome back! Alerts are on again with your old settings ({what}); "
-                         "they resume with releases published from now on.")
+            what = (topic_names(deps, chat.subscription.topics, lang)
+                    or tr(lang, "no topics yet"))
+            notes.append(tr(lang, "Welcome back! Alerts are on again with your old settings "
+                            "({topics}); they resume with releases published from now on.",
+                            topics=what))
         else:
-            notes.append("Alerts to this chat are paused; an administrator can send "
-                         f"{typed(cmd, 'start')} to resume them.")
+            notes.append(tr(lang, "Alerts to this chat are paused; an administrator can send "
+                            "{command} to resume them.", command=typed(cmd, "start")))
     words = topic_words(cmd.args)
     if words:  # a deep link: t.me/<bot>?start=demining
         ids, unknown = resolve_topics(deps, words)
         if unknown:
-            notes.append(unknown_topic(deps, unknown[0]))
+            notes.append(unknown_topic(deps, unknown[0], lang))
         elif not can_change(cmd):
             notes.append(refusal(cmd).plain())
         else:
@@ -77,17 +88,18 @@ async def start(cmd: Command, deps: Deps) -> Reply:
                 advance_floor(chat, before, deps)
                 changed = True
                 announce(cmd, reply)
-            notes.append(f"You are subscribed to {topic_names(deps, ids)}. New releases on "
-                         f"it arrive here; {typed(cmd, 'topics')} lists the others.")
+            notes.append(tr(lang, "You are subscribed to {topics}. New releases on it arrive "
+                            "here; {command} lists the others.",
+                            topics=topic_names(deps, ids, lang), command=typed(cmd, "topics")))
     if changed:
         deps.store.save_chat(chat)
     for note in notes:
         reply.add(note)
     if not words:
-        reply.add(f"To start, tap the topics you want below, or type "
-                  f"{typed(cmd, 'subscribe demining')}. {typed(cmd, 'help')} lists every "
-                  "command.")
-        reply.buttons = topic_keyboard(deps, chat)
+        reply.add(tr(lang, "To start, tap the topics you want below, or type {example}. "
+                     "{help_cmd} lists every command.",
+                     example=typed(cmd, "subscribe demining"), help_cmd=typed(cmd, "help")))
+        reply.buttons = topic_keyboard(deps, chat, lang)
     return reply
 
 
@@ -95,18 +107,21 @@ async def start(cmd: Command, deps: Deps) -> Reply:
 
 
 async def topics(cmd: Command, deps: Deps) -> Reply:
+    lang = cmd.language
     chat = deps.store.get_chat(cmd.chat_key)
     following = chat.subscription.topics if chat else set()
-    reply = Reply().add(Span("Topics", "bold"), " (✅ = this chat follows it)")
+    reply = Reply().add(Span(tr(lang, "Topics"), "bold"),
+                        " " + tr(lang, "(✅ = this chat follows it)"))
     for topic in deps.classifier.topics:
         mark = "✅ " if topic.id in following else "▫️ "
-        spans: list[Span | str] = [mark, Span(topic.name, "bold"), " · ", Span(topic.id, "code")]
-        if topic.description:
-            spans.append(" – " + topic.description)
+        spans: list[Span | str] = [mark, Span(topic_name(deps, topic.id, lang), "bold"), " · ",
+                                   Span(topic.id, "code")]
+        if description := topic_description(topic, lang):
+            spans.append(" – " + description)
         reply.add(*spans)
     example = deps.classifier.topics[0].id if deps.classifier.topics else "demining"
-    reply.add(f"Follow one with {typed(cmd, 'subscribe ' + example)}, or send "
-              f"{typed(cmd, 'subscribe')} for buttons.")
+    reply.add(tr(lang, "Follow one with {example}, or send {command} for buttons.",
+                 example=typed(cmd, "subscribe " + example), command=typed(cmd, "subscribe")))
     return reply
 
 
@@ -117,34 +132,37 @@ def _keyboard_reply(cmd: Command, deps: Deps, chat: Chat | None, note: str = "")
     reply = Reply()
     if note:
         reply.add(note)
-    reply.add("Tap a topic to follow it, tap it again to stop (✅ = followed).")
-    reply.buttons = topic_keyboard(deps, chat)
+    reply.add(tr(cmd.language, "Tap a topic to follow it, tap it again to stop (✅ = followed)."))
+    reply.buttons = topic_keyboard(deps, chat, cmd.language)
     return reply
 
 
 async def _toggle(cmd: Command, deps: Deps, word: str) -> Reply:
+    lang = cmd.language
     topic = find_topic(deps, word)
     chat = deps.store.get_chat(cmd.chat_key)
     if topic is None:
-        return _keyboard_reply(cmd, deps, chat, unknown_topic(deps, word))
+        return _keyboard_reply(cmd, deps, chat, unknown_topic(deps, word, lang))
     if not can_change(cmd):
         return refusal(cmd)
     chat = load_chat(cmd, deps)
     before = snapshot(chat.subscription)
     if topic.id in chat.subscription.topics:
         chat.subscription.topics.discard(topic.id)
-        note = f"Stopped following {topic.name}."
+        note = tr(lang, "Stopped following {topic}.", topic=topic_name(deps, topic.id, lang))
     else:
         chat.subscription.topics.add(topic.id)
         advance_floor(chat, before, deps)
-        note = f"Now following {topic.name}: new releases on it arrive here."
+        note = tr(lang, "Now following {topic}: new releases on it arrive here.",
+                  topic=topic_name(deps, topic.id, lang))
         if reactivate(chat, deps):
-            note += " " + WELCOME_BACK
+            note += " " + tr(lang, WELCOME_BACK)
     deps.store.save_chat(chat)
     return announce(cmd, _keyboard_reply(cmd, deps, chat, note))
 
 
 async def subscribe(cmd: Command, deps: Deps) -> Reply:
+    lang = cmd.language
     args = cmd.args
     if args and args[0].casefold() == "toggle" and find_topic(deps, "toggle") is None:
         if len(args) < 2:
@@ -159,41 +177,46 @@ async def subscribe(cmd: Command, deps: Deps) -> Reply:
     else:
         ids, unknown = resolve_topics(deps, words)
     if unknown:
-        return Reply.text(unknown_topic(deps, unknown[0]) + ". Nothing was changed.")
+        return unknown_topic_reply(deps, unknown[0], lang)
     if not can_change(cmd):
         return refusal(cmd)
     chat = load_chat(cmd, deps)
     before = snapshot(chat.subscription)
     added = [t for t in ids if t not in chat.subscription.topics]
     if not added:
-        return Reply.text(f"This chat already follows {topic_names(deps, ids)}.",
-                          following_line(deps, chat))
+        return Reply.text(tr(lang, "This chat already follows {topics}.",
+                             topics=topic_names(deps, ids, lang)),
+                          following_line(deps, chat, lang))
     chat.subscription.topics.update(added)
     advance_floor(chat, before, deps)
     back = reactivate(chat, deps)
     deps.store.save_chat(chat)
     reply = Reply.text(
-        f"Subscribed to {topic_names(deps, added)}.", following_line(deps, chat),
-        "New releases on these topics arrive here; earlier ones are in "
-        f"{typed(cmd, 'latest')}.")
+        tr(lang, "Subscribed to {topics}.", topics=topic_names(deps, added, lang)),
+        following_line(deps, chat, lang),
+        tr(lang, "New releases on these topics arrive here; earlier ones are in {command}.",
+           command=typed(cmd, "latest")))
     if back:
-        reply.add(WELCOME_BACK)
+        reply.add(tr(lang, WELCOME_BACK))
     return announce(cmd, reply)
 
 
 async def unsubscribe(cmd: Command, deps: Deps) -> Reply:
+    lang = cmd.language
     words = topic_words(cmd.args)
     chat = deps.store.get_chat(cmd.chat_key)
     if not words:
-        note = f"Type {typed(cmd, 'unsubscribe <topic>')} or {typed(cmd, 'unsubscribe all')}."
+        note = tr(lang, "Type {command} or {all_cmd}.",
+                  command=hint(cmd, UNSUBSCRIBE_HINT),
+                  all_cmd=typed(cmd, "unsubscribe all"))
         return _keyboard_reply(cmd, deps, chat, note)
     everything = [w.casefold() for w in words] == ["all"]
     ids, unknown = ([], []) if everything else resolve_topics(deps, words)
     if unknown:
-        return Reply.text(unknown_topic(deps, unknown[0]) + ". Nothing was changed.")
+        return unknown_topic_reply(deps, unknown[0], lang)
     if chat is None or not (chat.subscription.topics or chat.subscription.keywords):
-        return Reply.text("This chat follows nothing, so there is nothing to stop. "
-                          f"{typed(cmd, 'topics')} lists the topics.")
+        return Reply.text(tr(lang, "This chat follows nothing, so there is nothing to stop. "
+                             "{command} lists the topics.", command=typed(cmd, "topics")))
     if not can_change(cmd):
         return refusal(cmd)
     if everything:
@@ -201,36 +224,51 @@ async def unsubscribe(cmd: Command, deps: Deps) -> Reply:
         chat.subscription.keywords.clear()
         deps.store.save_chat(chat)
         return announce(cmd, Reply.text(
-            "Unsubscribed from everything: no more alerts here (topics and keywords).",
-            f"Subscribe again any time with {typed(cmd, 'subscribe')}."))
+            tr(lang, "Unsubscribed from everything: no more alerts here (topics and keywords)."),
+            tr(lang, "Subscribe again any time with {command}.",
+               command=typed(cmd, "subscribe"))))
     gone = [t for t in ids if t in chat.subscription.topics]
     if not gone:
-        return Reply.text(f"This chat does not follow {topic_names(deps, ids)}.",
-                          following_line(deps, chat))
+        return Reply.text(tr(lang, "This chat does not follow {topics}.",
+                             topics=topic_names(deps, ids, lang)),
+                          following_line(deps, chat, lang))
     chat.subscription.topics.difference_update(gone)
     deps.store.save_chat(chat)
-    return announce(cmd, Reply.text(f"Unsubscribed from {topic_names(deps, gone)}.",
-                                    following_line(deps, chat)))
+    return announce(cmd, Reply.text(
+        tr(lang, "Unsubscribed from {topics}.", topics=topic_names(deps, gone, lang)),
+        following_line(deps, chat, lang)))
 
 
 # ---- /settings ------------------------------------------------------------------------------
 
 
 async def settings(cmd: Command, deps: Deps) -> Reply:
+    lang = cmd.language
     chat = deps.store.get_chat(cmd.chat_key)
     if chat is None:
-        return Reply.text("This chat has no settings yet: it follows nothing.",
-                          f"Start with {typed(cmd, 'subscribe')} or {typed(cmd, 'topics')}.")
+        return Reply.text(tr(lang, "This chat has no settings yet: it follows nothing."),
+                          language_line(cmd, lang),
+                          tr(lang, "Start with {subscribe_cmd} or {topics_cmd}.",
+                             subscribe_cmd=typed(cmd, "subscribe"),
+                             topics_cmd=typed(cmd, "topics")))
     sub = chat.subscription
-    reply = Reply().add(Span("Settings of this chat", "bold"))
-    reply.add("Topics: ", topic_names(deps, sub.topics) or "none")
-    reply.add("Keywords: ", ", ".join(sorted(sub.keywords)) or "none")
-    reply.add(mode_line(deps, chat))
+    reply = Reply().add(Span(tr(lang, "Settings of this chat"), "bold"))
+    reply.add(tr(lang, "Topics: {topics}",
+                 topics=topic_names(deps, sub.topics, lang) or tr(lang, "none")))
+    reply.add(tr(lang, "Keywords: {keywords}",
+                 keywords=", ".join(sorted(sub.keywords)) or tr(lang, "none")))
+    reply.add(mode_line(deps, chat, lang))
+    reply.add(language_line(cmd, lang))
     if chat.active:
-        reply.add("Status: active.")
+        reply.add(tr(lang, "Status: active."))
+    elif chat.deactivated_reason:
+        reply.add(tr(lang, "Status: paused ({reason}); send {command} to resume.",
+                     reason=clean(chat.deactivated_reason, 120), command=typed(cmd, "start")))
     else:
-        reason = f" ({clean(chat.deactivated_reason, 120)})" if chat.deactivated_reason else ""
-        reply.add(f"Status: paused{reason}; send {typed(cmd, 'start')} to resume.")
-    reply.add(f"Change them with {typed(cmd, 'subscribe')}, {typed(cmd, 'unsubscribe')}, "
-              f"{typed(cmd, 'watch')} and {typed(cmd, 'digest')}.")
+        reply.add(tr(lang, "Status: paused; send {command} to resume.",
+                     command=typed(cmd, "start")))
+    reply.add(tr(lang, "Change them with {subscribe_cmd}, {unsubscribe_cmd}, {watch_cmd} and "
+                 "{digest_cmd}.", subscribe_cmd=typed(cmd, "subscribe"),
+                 unsubscribe_cmd=typed(cmd, "unsubscribe"), watch_cmd=typed(cmd, "watch"),
+                 digest_cmd=typed(cmd, "digest")))
     return reply

@@ -237,7 +237,7 @@ async def test_admin_commands_refused_to_others(deps: Deps) -> None:
 
 async def test_start_creates_the_chat_and_greets(deps: Deps) -> None:
     reply = await run(deps, "/start", chat_title="Ann", language="az")
-    assert "press releases" in text_of(reply) and "/subscribe" in text_of(reply)
+    assert "press-relizlərini" in text_of(reply) and "/subscribe" in text_of(reply)
     assert reply.buttons and reply.buttons[0][0].action.startswith("subscribe toggle ")
     chat = deps.store.get_chat("telegram:100")
     assert chat is not None and chat.active and chat.kind == "private"
