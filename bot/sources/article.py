@@ -40,14 +40,13 @@ def extract_article(body: bytes, url: str, tz: tzinfo, fetched_at: datetime) -> 
     tree = load_html(body)
     if tree is None:
         return None
-    page_lines = html_to_text(etree.tostring(tree, encoding="unicode", method="html")).split("\n")
     lines = _main_text_lines(tree, url)
     title = pick_title(tree, lines)
     if not title and not lines:
         return None
     if not title:
         title = lines[0][:140]
-    published, estimated = pick_date(tree, lines, page_lines, title, tz, fetched_at)
+    published, estimated = pick_date(tree, lines, title, tz, fetched_at, url)
     return Article(url=url, title=title, lines=lines, published=published, estimated=estimated)
 
 
