@@ -27,6 +27,8 @@ pytestmark = pytest.mark.filterwarnings(
 RU, AZ, DE = 301, 302, 303  # private chats (chat id = user id)
 FAILING = ("Feed '{feed}' has failed {n} time in a row; last error: {error}. See /feeds.",
            "Feed '{feed}' has failed {n} times in a row; last error: {error}. See /feeds.")
+NOT_CHANNEL_ADMIN = ("the bot is not an administrator of {channel}; add it as an admin with "
+                     "permission to post")
 
 
 @pytest.fixture
@@ -122,3 +124,15 @@ async def test_an_admin_hears_of_a_failing_feed_in_their_chats_language(
                                                  feed=FEED))
         finally:
             await env.stop()
+
+
+async def test_the_channel_check_answers_in_the_language_of_the_chat_that_asked(
+    env: Env
+) -> None:
+    """The adapter's own words inside a handler's answer: the check of a channel an admin
+    binds, written in the admin's chat's language."""
+    env.tg.add_chat(-1001, "channel", title="Gömrük", username="customs_alerts")
+    answer = await env.say(ADMIN, "/channel add @customs_alerts demining", language_code="az")
+    assert _translated("az", NOT_CHANNEL_ADMIN, channel="@customs_alerts") in answer["text"]
+    check = env.app.deps.channel_check["telegram"]
+    assert await check("@customs_alerts") == NOT_CHANNEL_ADMIN.format(channel="@customs_alerts")
