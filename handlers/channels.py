@@ -10,9 +10,11 @@ from bot.models import Chat, Command, Reply, Span
 from handlers.common import (
     CHANNEL_ADD_HINT,
     CHANNEL_REMOVE_HINT,
+    UNBOUND,
     advance_floor,
     clean,
     hint,
+    paused_reason,
     refuse_non_admin,
     resolve_topics,
     snapshot,
@@ -78,7 +80,7 @@ async def channel(cmd: Command, deps: Deps) -> Reply:
         chat.subscription.topics.clear()
         chat.subscription.keywords.clear()
         chat.active = False
-        chat.deactivated_reason = "removed by an administrator"
+        chat.deactivated_reason = UNBOUND
         deps.store.save_chat(chat)
         return Reply.text(tr(lang, "Channel {channel} is unbound: it gets no more alerts.",
                              channel=chat.chat_id))
@@ -133,7 +135,7 @@ def _channel_list(cmd: Command, deps: Deps) -> Reply:
             what += "; " + tr(lang, "keywords: {keywords}",
                               keywords=", ".join(sorted(chat.subscription.keywords)))
         state = "" if chat.active else " " + tr(
-            lang, "(paused: {reason})", reason=clean(chat.deactivated_reason or "", 80))
+            lang, "(paused: {reason})", reason=paused_reason(chat, lang, 80))
         title = f" “{clean(chat.title, 60)}”" if chat.title and chat.title != chat.chat_id else ""
         reply.add(f"{chat.platform} ", Span(chat.chat_id, "code"), f"{title}: {what}{state}")
     return reply

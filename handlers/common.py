@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import replace
 
 from bot import i18n
-from bot.i18n import LANGUAGES, N_, pick_language, tr
+from bot.i18n import LANGUAGES, N_, pick_language, tr, translator
 from bot.models import Chat, Command, Reply, Subscription, Topic
 from handlers.deps import Deps
 
@@ -203,6 +203,16 @@ def reactivate(chat: Chat, deps: Deps) -> bool:
 
 WELCOME_BACK = N_("Alerts to this chat are on again; they resume with releases published from "
                   "now.")
+
+
+UNBOUND = N_("removed by an administrator")  # a channel's deactivated_reason after /channel remove
+
+
+def paused_reason(chat: Chat, lang: str, limit: int = 120) -> str:
+    """Why the chat is paused, for showing: the bot's own reasons translated, a platform's
+    (e.g. "Forbidden: bot was blocked by the user") as it gave them."""
+    reason = chat.deactivated_reason
+    return clean(translator(lang).gettext(reason), limit) if reason else ""
 
 
 def snapshot(sub: Subscription) -> Subscription:

@@ -10,10 +10,10 @@ from handlers.common import (
     advance_floor,
     announce,
     can_change,
-    clean,
     find_topic,
     hint,
     load_chat,
+    paused_reason,
     reactivate,
     refusal,
     resolve_topics,
@@ -263,7 +263,7 @@ async def settings(cmd: Command, deps: Deps) -> Reply:
         reply.add(tr(lang, "Status: active."))
     elif chat.deactivated_reason:
         reply.add(tr(lang, "Status: paused ({reason}); send {command} to resume.",
-                     reason=clean(chat.deactivated_reason, 120), command=typed(cmd, "start")))
+                     reason=paused_reason(chat, lang), command=typed(cmd, "start")))
     else:
         reply.add(tr(lang, "Status: paused; send {command} to resume.",
                      command=typed(cmd, "start")))
