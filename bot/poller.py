@@ -15,6 +15,7 @@ from bot.editions import MatchSettings, StoryRef, candidate, decide, stories_of
 from bot.models import FeedSpec, FeedState, IngestResult, Item, utcnow
 from bot.search import SearchIndex
 from bot.sources import Fetcher, FetchError, NotAFeed, poll_source
+from bot.sources.quality import degrades
 from bot.store import Store
 
 log = logging.getLogger("newsbot.poller")
@@ -83,6 +84,9 @@ def ingest_items(
     `newsbot ingest`. `groups`: feed id -> its group, for the feeds that have one."""
     # classify only what is new or changed: the store knows each id's content hash
     changed = [i for i in items if store.content_hash(i.id) != i.content_hash]
+    # an update whose text is more damaged (U+FFFD, mojibake) than the stored one is ignored
+    changed = [i for i in changed
+               if not store.has_item(i.id) or not degrades(i, store.get_item(i.id))]
     classify_items(classifier, changed)
     # a stored release keeps its story (the store sees to it): only new ones are matched
     assign_stories(store, [i for i in changed if not store.has_item(i.id)], groups or {})

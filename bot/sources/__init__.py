@@ -39,6 +39,7 @@ async def poll_source(
     if result.not_modified:
         return []
     # a big feed takes a while to parse: not on the event loop, which is serving chats
-    items = await asyncio.to_thread(parse_feed, result.body, spec, tz, now)
+    items = await asyncio.to_thread(parse_feed, result.body, spec, tz, now, result.url,
+                                    result.content_type)
     state.etag, state.last_modified = result.etag, result.last_modified
     return items

@@ -8,8 +8,11 @@ import re
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from bot.models import Item
+
 _TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|yclid|mc_\w+|_ga|ref)$", re.IGNORECASE)
 _NUMERIC_ID = re.compile(r"/(\d+)(?:[_-][^/]*)?/?$")
+_WORDS = re.compile(r"\w+")
 _QUERY_ID = re.compile(r"(?:^|&)(?:id|news_?id|nid|p)=(\d+)(?:&|$)", re.IGNORECASE)
 
 
@@ -33,12 +36,43 @@ def numeric_id(url: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def feed_entry_id(guid: str, link: str, feed_id: str, title: str, published: datetime) -> str:
-    """A feed entry's id: its guid; else its normalised link; else a hash of its title and date
-    within the feed (an entry with neither guid nor link)."""
+def feed_entry_id(
+    guid: str, link: str, feed_id: str, title: str, published: datetime | None, body: str = ""
+) -> str:
+    """A feed entry's id: its guid; else its normalised link; else, within the feed, a hash of
+    its title and date, or - with no date either - of its normalised title and text (never of
+    the fetch time: the entry would come back as new on every poll)."""
     if guid:
         return guid
     if link:
         return normalise_url(link)
-    digest = hashlib.sha1(f"{title}|{published.isoformat()}".encode()).hexdigest()[:16]
-    return f"{feed_id}:{digest}"
+    if published is not None:
+        key = f"{title}|{published.isoformat()}"
+    else:
+        key = f"{_comparable(title)}|{_comparable(body)}"
+    return f"{feed_id}:{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+
+
+def keep_apart(items: list[Item]) -> list[Item]:
+    """One item per id, in order. Entries that share an id (a CMS that gives every entry the
+    same guid) but differ in content all stay, each with the id suffixed by a hash of its
+    normalised title and link; a true repeat (same content) is dropped."""
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.id, []).append(item)
+    out: list[Item] = []
+    seen: set[str] = set()
+    for item in items:
+        group = groups[item.id]
+        if len({i.content_hash for i in group}) > 1:
+            key = f"{_comparable(item.title)}|{normalise_url(item.url) if item.url else ''}"
+            item.id = f"{item.id}#{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+        if item.id not in seen:
+            seen.add(item.id)
+            out.append(item)
+    return out
+
+
+def _comparable(text: str) -> str:
+    """Case-folded words only: what stays when a feed re-renders the same entry."""
+    return " ".join(_WORDS.findall(text.casefold()))

@@ -7,13 +7,14 @@ import io
 import re
 import xml.sax
 from datetime import UTC, datetime, tzinfo
+from urllib.parse import urljoin, urlsplit
 
-import charset_normalizer
 import feedparser
 
 from bot.models import FeedSpec, Item
 from bot.sources.dates import find_local_date, offset_minutes, parse_date
-from bot.sources.ids import feed_entry_id
+from bot.sources.encoding import repair_encoding
+from bot.sources.ids import feed_entry_id, keep_apart
 from bot.sources.text import (
     clean_text,
     content_hash,
@@ -45,6 +46,13 @@ def _struct_to_dt(value: object) -> datetime | None:
         return None
 
 
+def _absolute(base: str, link: str) -> str:
+    """`link` made absolute against `base`; "" for what is not a web page (javascript:...)."""
+    if link and base and not urlsplit(link).scheme:
+        link = urljoin(base, link)
+    return link if not link or urlsplit(link).scheme in ("http", "https", "") else ""
+
+
 def _entry_body(entry: feedparser.FeedParserDict) -> str:
     contents = entry.get("content") or []
     best = max((c.get("value", "") for c in contents), key=len, default="")
@@ -52,37 +60,36 @@ def _entry_body(entry: feedparser.FeedParserDict) -> str:
     return best if len(best) >= len(summary) else summary
 
 
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)["']""", re.I)
-# what a feed that is not the UTF-8 it claims is likely to be: the Windows code pages of the
-# agency's languages' regions, and KOI8-R
-_LIKELY_ENCODINGS = ["cp1251", "cp1252", "cp1254", "koi8-r"]
+MAX_ITEMS_PER_POLL = 500  # entries read per feed per poll, in the feed's order (newest first)
+_XML_DECLARED = re.compile(rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])([\w.:-]+)(["'])""", re.I)
 
 
-def _repair_encoding(body: bytes) -> bytes:
-    """A feed declared UTF-8 (or undeclared, which means UTF-8) whose bytes are not UTF-8.
-
-    feedparser would fall back to windows-1252, turning a Russian windows-1251 feed into
-    "Òàìîæíÿ"; charset_normalizer picks the code page that reads as language instead.
-    """
-    declared = _XML_ENCODING.match(body)
-    name = declared.group(1).decode("ascii").lower().replace("_", "-") if declared else "utf-8"
-    if name not in ("utf-8", "utf8"):
-        return body
-    try:
-        body.decode("utf-8")
-        return body
-    except UnicodeDecodeError:
-        pass
-    best = charset_normalizer.from_bytes(body, cp_isolation=_LIKELY_ENCODINGS).best()
-    return str(best).encode("utf-8") if best is not None else body
+def _feedparser_input(body: bytes, content_type: str) -> tuple[bytes, dict[str, str]]:
+    """The bytes and headers feedparser should see: a feed claiming UTF-8 repaired item by item
+    (`encoding.repair_encoding`), and then declared UTF-8 everywhere; else as served."""
+    repaired = repair_encoding(body, content_type)
+    if repaired is body:
+        return body, ({"content-type": content_type} if content_type else {})
+    repaired = _XML_DECLARED.sub(rb"\1utf-8\3", repaired, count=1)
+    return repaired, {"content-type": "application/xml; charset=utf-8"}
 
 
 def parse_feed(
-    body: bytes, spec: FeedSpec, tz: tzinfo, fetched_at: datetime | None = None
+    body: bytes,
+    spec: FeedSpec,
+    tz: tzinfo,
+    fetched_at: datetime | None = None,
+    url: str = "",
+    content_type: str = "",
 ) -> list[Item]:
-    """Every release in the feed exactly once, in the feed's order."""
+    """Every release in the feed exactly once, in the feed's order (the first
+    MAX_ITEMS_PER_POLL). `url` is the address the feed was fetched from: relative links are
+    resolved against the entry's xml:base, else the feed's own link, else `url`."""
     fetched_at = fetched_at or datetime.now(UTC)
-    parsed = feedparser.parse(io.BytesIO(_repair_encoding(body)))
+    data, headers = _feedparser_input(body, content_type)
+    # no content-location: feedparser would resolve against the feed's address before the
+    # feed's <link>; xml:base it still applies itself
+    parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
     is_feed = bool(parsed.get("version")) or bool(parsed.entries)
     problem = parsed.get("bozo_exception")
     if not is_feed:
@@ -93,15 +100,13 @@ def parse_feed(
         # better to fail this poll loudly and read the whole feed on the next one.
         raise NotAFeed(f"malformed XML ({problem.getMessage()} at line {problem.getLineNumber()})")
     feed_language = (parsed.feed.get("language") or "").split("-")[0].lower()
-    items: list[Item] = []
-    seen: set[str] = set()
-    for entry in parsed.entries:
-        item = _entry_to_item(entry, spec, tz, fetched_at, feed_language)
-        if item is None or item.id in seen:
-            continue
-        seen.add(item.id)
-        items.append(item)
-    return items
+    base = urljoin(url, parsed.feed.get("link") or "") if (url or parsed.feed.get("link")) else ""
+    items = []
+    for entry in parsed.entries[:MAX_ITEMS_PER_POLL]:
+        item = _entry_to_item(entry, spec, tz, fetched_at, feed_language, base)
+        if item is not None:
+            items.append(item)
+    return keep_apart(items)
 
 
 def _entry_to_item(
@@ -110,9 +115,10 @@ def _entry_to_item(
     tz: tzinfo,
     fetched_at: datetime,
     feed_language: str,
+    base: str,
 ) -> Item | None:
     title = one_line(entry.get("title", ""))
-    link = (entry.get("link") or "").strip()
+    link = _absolute(base, (entry.get("link") or "").strip())
     body = html_to_text(_entry_body(entry))
     if not title and not body:
         return None
@@ -124,10 +130,12 @@ def _entry_to_item(
         raw = (entry.get(key) or "").strip()
         if not raw:
             continue
-        if _HAS_ZONE.search(raw) and entry.get(f"{key}_parsed"):
+        # ours first: it honours every zone written ("MET", "-0000") and reads a date with
+        # none in the source's zone, where feedparser would take UTC; feedparser's for the
+        # forms we do not know, when they carry a zone
+        published = parse_date(raw, tz)
+        if published is None and _HAS_ZONE.search(raw) and entry.get(f"{key}_parsed"):
             published = _struct_to_dt(entry[f"{key}_parsed"])
-        else:  # a local date ("22 June 2022 09:50"): feedparser would take it as UTC
-            published = parse_date(raw, tz)
         if published:
             break
     body = drop_leading_title(body, title)
@@ -142,7 +150,8 @@ def _entry_to_item(
         published, estimated = fetched_at, True
     body = clean_text(body)
 
-    item_id = feed_entry_id((entry.get("id") or "").strip(), link, spec.id, title, published)
+    item_id = feed_entry_id((entry.get("id") or "").strip(), link, spec.id, title,
+                            None if estimated else published, body)
     language = (
         spec.language
         or (entry.get("language") or "").split("-")[0].lower()
