@@ -1,0 +1,60 @@
+"""The command table: every `newsbot` subcommand, its options and the function it runs."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bot.cli.feeds import cmd_feeds, cmd_ingest, cmd_poll
+from bot.cli.releases import cmd_classify, cmd_items, cmd_reclassify, cmd_search, cmd_stories
+from bot.cli.run import cmd_check_config, cmd_demo, cmd_run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Press releases of a customs agency, as topic-filtered Telegram/Slack alerts.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, func: Any, help_text: str, config: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        if config:
+            p.add_argument("--config", "-c", metavar="FILE", help="TOML config file")
+        return p
+
+    add("run", cmd_run, "poll the feeds and run every chat platform the config enables")
+    p = add("demo", cmd_demo,
+            "try the bot in this terminal on bundled sample feeds (az, ru, en)", False)
+    p.add_argument("--every", type=float, default=20.0, metavar="SECONDS",
+                   help="publish a sample story this often (default 20)")
+    p = add("poll", cmd_poll, "poll every feed once and print what is new")
+    p.add_argument("--once", action="store_true", help="one pass (required)")
+    p.add_argument("--json", action="store_true")
+    p = add("ingest", cmd_ingest, "parse, classify and store a feed file or URL; no delivery")
+    p.add_argument("source", metavar="FILE_OR_URL")
+    p.add_argument("--feed-id", default=None,
+                   help="feed id to record (default 'ingest'); a configured feed's id brings "
+                        "its language and group")
+    p.add_argument("--json", action="store_true")
+    p = add("classify", cmd_classify, "JSON Lines in (title, body, language), topics out")
+    p.add_argument("file", nargs="?", metavar="FILE|-")
+    add("reclassify", cmd_reclassify, "apply the current taxonomy to every stored release")
+    p = add("search", cmd_search, "ranked search over the stored releases")
+    p.add_argument("query")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=10)
+    p = add("items", cmd_items, "list stored releases, newest first")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--feed", default=None, metavar="ID")
+    p = add("stories", cmd_stories, "list stored stories (a release in its language editions), "
+            "newest first")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=20)
+    add("check-config", cmd_check_config, "validate a config file and say what would run")
+    p = add("feeds", cmd_feeds, "export or import the feed list as OPML")
+    p.add_argument("action", choices=("export", "import"))
+    p.add_argument("file", nargs="?", metavar="FILE.opml")
+    return parser
