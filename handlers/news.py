@@ -25,6 +25,7 @@ from handlers.common import (
 )
 from handlers.deps import ChatView, Deps
 from handlers.language import LANGUAGE_NAMES, language_name
+from handlers.search_notes import search_note
 from handlers.stories import Listed, in_language, latest_stories, search_stories
 
 LATEST_DEFAULT = 5
@@ -149,9 +150,9 @@ def _search_hint(cmd: Command, why: str = "", notes: list[str] | None = None) ->
     lang = cmd.language
     reply = Reply()
     for note in notes or []:
-        reply.add(clean(note, 300))
+        reply.add(clean(search_note(lang, note), 300))
     if why and not notes:
-        reply.add(why[0].upper() + why[1:] + ("" if why.endswith(".") else "."))
+        reply.add(search_note(lang, why))
     reply.add(tr(lang, "Type some words after the command, e.g. {example}.",
                  example=typed(cmd, "search customs revenue")))
     reply.add(tr(lang, "Also: {syntax}.", syntax=", ".join(
@@ -190,7 +191,7 @@ async def search(cmd: Command, deps: Deps) -> Reply:
     if result.error:
         return _search_hint(cmd, result.error, result.query.warnings)
     shown = clean(query, 80)
-    notes = [clean(w, 300) for w in result.query.warnings]
+    notes = [clean(search_note(lang, w), 300) for w in result.query.warnings]
     if not found.page:
         if page > 1:
             return Reply.text(tr(lang, "No more results for: {query}", query=shown))

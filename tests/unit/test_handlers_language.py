@@ -14,8 +14,10 @@ from bot.config import Settings
 from bot.i18n import LANGUAGES, load_catalog, tr
 from bot.models import Chat, Command, FeedSpec, FeedState, Item, Reply
 from bot.search import SearchIndex
+from bot.search.query import parse_query
 from handlers.deps import Deps
 from handlers.router import COMMANDS, dispatch, parse_command_text
+from handlers.search_notes import NOTES, search_note
 from tests.fakes.memory_store import MemoryStore
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -214,9 +216,11 @@ async def test_why_gives_each_editions_reasons_with_its_language(deps: Deps) -> 
 
 # ---- nothing left in English -------------------------------------------------------------------
 
-# Texts of other modules that the handlers pass on as they are (noted, not the handlers' own):
-# the search parser's warnings, bot.config's feed id rules, the fetcher's URL refusals.
-FOREIGN = ("/search since:abc", "/addfeed http://127.0.0.1/rss", "/addfeed https://m.example/ B!")
+# Not swept: texts of other modules that /addfeed passes on as they are (bot.config's feed id
+# rules, the fetcher's URL refusals), e.g. "/addfeed http://127.0.0.1/rss".
+SEARCH_TROUBLE = ["since:abc", "until:2023-13", "lang:xx customs", "-lang:az customs", "topic:",
+                  "customs since:2024 until:2020", " ".join(f"w{n}" for n in range(25)),
+                  "Aghdam zyxwvut", "...", "the"]
 
 PRIVATE = [
     "/start", "/start demining", "/start demning", "/help", "/help search", "/help latest",
@@ -232,7 +236,7 @@ PRIVATE = [
     "/search --page 2 --q deadbeef", "/search " + "word " * 50, "/search zyxwvut",
     "/search --page 2 --q x", "/why", "/why 1", "/why 99", "/why x", "/unsubscribe all",
     "/unsubscribe all", "/unwatch all", "/subscrbe", "/stats", "/watch " + "w " * 40,
-    "/settings",
+    "/settings", *(f"/search {query}" for query in SEARCH_TROUBLE),
 ]
 ADMINS = [
     "/feeds", "/addfeed", "/addfeed https://x.example/rss", "/addfeed https://x.example/rss",
@@ -351,3 +355,19 @@ async def test_the_empty_bot_answers_in_the_chats_language(lang: str) -> None:
         for line in texts_of(reply):
             assert not [p.pattern for p in patterns if p.search(line)], line
             assert not english_words(line, allowed), line
+
+
+def test_every_warning_of_the_search_is_translated(deps: Deps) -> None:
+    """The notes table (handlers/search_notes.py) knows what bot.search writes today."""
+    seen: list[str] = [parse_query("x" * 300).warnings[0]]
+    for query in SEARCH_TROUBLE:
+        outcome = deps.index.search(query)
+        seen += [*outcome.query.warnings, *([outcome.error] if outcome.error else [])]
+    assert len(seen) >= 9
+    for note in seen:
+        assert any(p.fullmatch(note) for p, _ in NOTES), note
+        for lang in ("az", "ru"):
+            assert search_note(lang, note) != search_note("en", note), (lang, note)
+    assert search_note("ru", "lang: accepts en, az or ru, not 'xx'") == (
+        "lang: принимает только en, az или ru, а не 'xx'.")
+    assert search_note("ru", "a note the table lacks") == "A note the table lacks."
