@@ -3,12 +3,14 @@
     engine.py    Delivery: scanning, per-chat senders, cursors and the sent-stories journal
     stories.py   the pure rule: which edition of a story a chat gets, now or after a wait
     digests.py   the daily digest's message
+    sender.py    one paced send, platform failures -> retry / gone / moved; the figures
     pacing.py    Pacer (platform limits) and Committer (one fsync per tick)
 """
 
 from bot.delivery.digests import DIGEST_MAX_CARDS, digest_reply
-from bot.delivery.engine import Delivery, DeliveryStats, matches
+from bot.delivery.engine import Delivery, matches
 from bot.delivery.pacing import Pacer
+from bot.delivery.sender import DeliveryStats, Sender
 from bot.delivery.stories import Verdict, decide, expected_languages
 
 __all__ = [
@@ -16,6 +18,7 @@ __all__ = [
     "Delivery",
     "DeliveryStats",
     "Pacer",
+    "Sender",
     "Verdict",
     "decide",
     "digest_reply",

@@ -19,40 +19,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 from bot.delivery.digests import digest_reply
-from bot.delivery.pacing import Committer, Pacer
+from bot.delivery.pacing import Committer
+from bot.delivery.sender import Sender
 from bot.delivery.stories import decide
 from bot.matching import wants, wants_story
-from bot.models import Chat, Item, Reply, SentStory, Story, utcnow
-from bot.platforms.base import (
-    ChatMovedError,
-    PermanentSendError,
-    TransientSendError,
-    Transport,
-)
+from bot.models import Chat, Item, SentStory, Story, utcnow
+from bot.platforms.base import Transport
 from bot.store import Store
 from bot.summary import TopicLabel, notification, topic_id_label
-
-log = logging.getLogger("newsbot.delivery")
-
-
-@dataclass
-class DeliveryStats:
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    deactivated: int = 0
-    migrated: int = 0
-    digests: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
 
 
 @dataclass
@@ -61,7 +41,6 @@ class _ChatQueue:
     last_seq: int = 0  # every release up to here was looked at for this chat
     held: dict[int, datetime] = field(default_factory=dict)  # seq -> until when
     task: asyncio.Task[None] | None = None
-    failures: int = 0
 
 
 def matches(chat: Chat, item: Item) -> bool:
@@ -88,19 +67,15 @@ class Delivery:
         self.tz = tz
         self.topic_label = topic_label
         self.clock = clock
-        self.max_backoff = max_backoff
+        self.sender = Sender(store, transports, max_backoff)
+        self.stats = self.sender.stats
         self.edition_wait = timedelta(seconds=edition_wait)
         self.expected_languages = dict(expected_languages or {})
-        self.stats = DeliveryStats()
-        self.pacers = {name: Pacer(t.limits) for name, t in transports.items()}
-        self.semaphores = {name: asyncio.Semaphore(t.limits.concurrency)
-                           for name, t in transports.items()}
         self._queues: dict[str, _ChatQueue] = {}
         self._committer = Committer(store)
         self._wake = asyncio.Event()
         self._scanned = -1  # highest seq already matched against the chats
         self._stopping = False
-        self._moved_to = ""  # set by _send when a chat reports its new id
         self._chat_cache: tuple[int, list[Chat]] | None = None
         self._story_cache: tuple[int, dict[str, Story]] = (-1, {})
         self._timer: asyncio.TimerHandle | None = None
@@ -174,12 +149,25 @@ class Delivery:
             self._chat_cache = (self.store.chats_version, self.store.chats())
         return self._chat_cache[1]
 
-    def story(self, item: Item) -> Story:
-        """Every stored edition of the item's story; cached until the store gets a release."""
+    def _stories(self) -> dict[str, Story]:
+        """The stories looked up since the store last got a release (then they may grow)."""
         version, cache = self._story_cache
         if version != self.store.max_seq:
             cache = {}
             self._story_cache = (self.store.max_seq, cache)
+        return cache
+
+    def _prefetch(self, items: list[Item]) -> None:
+        """Read the stories of `items` in one pass over the archive (each month file once)."""
+        cache = self._stories()
+        missing = {i.story_id for i in items} - cache.keys()
+        if missing:
+            cache.update((sid, story) for sid, story in self.store.stories(missing).items()
+                         if story.editions)
+
+    def story(self, item: Item) -> Story:
+        """Every stored edition of the item's story; cached until the store gets a release."""
+        cache = self._stories()
         story = cache.get(item.story_id)
         if story is None:
             story = self.store.story(item.story_id)
@@ -204,6 +192,7 @@ class Delivery:
             start = max(start, self._scanned) if self._scanned <= self.store.max_seq else start
         items = [i for i in self.store.items_after(start, limit=10**9) if i.notify]
         newest = self.store.max_seq
+        self._prefetch(items)
         for chat in chats:
             queue = self._queues.setdefault(chat.key, _ChatQueue())
             floor = max(floors[chat.key], queue.last_seq)
@@ -270,8 +259,8 @@ class Delivery:
                 queue.items.clear()
                 queue.held.clear()
                 return
-            transport = self.transports.get(chat.platform)
-            if transport is None:  # platform off: the cursor keeps it pending for next start
+            if chat.platform not in self.transports:
+                # platform off: the cursor keeps it pending for the next start
                 queue.items.clear()
                 queue.held.clear()
                 return
@@ -282,7 +271,7 @@ class Delivery:
             item, story, edition = job
             reply = notification(edition, self.tz, self.topic_label, lang=chat.language,
                                  others=story.others(edition))
-            outcome = await self._send(chat, transport, reply)
+            outcome = await self.sender.send(chat, reply)
             if outcome == "sent":
                 self.store.record_story_sent(SentStory(key, story.id, edition.id, self.clock()))
                 if item in queue.items:  # stop() may have cleared it
@@ -290,9 +279,8 @@ class Delivery:
                     queue.held.pop(item.seq, None)
                     self._advance(key, queue)
                 await self._committer.durable()
-                queue.failures = 0
             elif outcome == "moved":
-                new_key = self._moved_to
+                new_key = self.sender.moved_to
                 self._queues[new_key] = queue
                 self._queues.pop(key, None)
                 key = new_key
@@ -300,49 +288,6 @@ class Delivery:
                 queue.items.clear()
                 queue.held.clear()
                 return
-
-    async def _send(self, chat: Chat, transport: Transport, reply: Reply) -> str:
-        pacer = self.pacers[chat.platform]
-        await pacer.wait(chat.key, chat.kind != "private")
-        queue = self._queues.get(chat.key) or _ChatQueue()
-        try:
-            async with self.semaphores[chat.platform]:
-                await transport.send(chat, reply)
-        except TransientSendError as exc:
-            queue.failures += 1
-            self.stats.retried += 1
-            delay = exc.retry_after if exc.retry_after else min(2.0 ** queue.failures,
-                                                                self.max_backoff)
-            log.info("event=send_retry chat=%s delay=%.1f reason=%s", chat.key, delay, exc)
-            pacer.defer(chat.key, delay)
-            return "retry"
-        except PermanentSendError as exc:
-            self.deactivate(chat, str(exc))
-            return "gone"
-        except ChatMovedError as exc:
-            new_chat = replace(chat, chat_id=exc.new_chat_id)
-            self.store.move_chat(chat.key, new_chat)
-            self.stats.migrated += 1
-            self._moved_to = new_chat.key
-            log.info("event=chat_migrated old=%s new=%s", chat.key, new_chat.key)
-            return "moved"
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # an adapter bug must not stop delivery to everyone else
-            queue.failures += 1
-            self.stats.failed += 1
-            log.exception("event=send_error chat=%s error=%s", chat.key, exc)
-            pacer.defer(chat.key, min(2.0 ** queue.failures, self.max_backoff))
-            return "retry"
-        self.stats.sent += 1
-        return "sent"
-
-    def deactivate(self, chat: Chat, reason: str) -> None:
-        chat.active = False
-        chat.deactivated_reason = reason
-        self.store.save_chat(chat)
-        self.stats.deactivated += 1
-        log.info("event=chat_deactivated chat=%s reason=%s", chat.key, reason)
 
     # -- digests ---------------------------------------------------------------------------------
 
@@ -358,11 +303,12 @@ class Delivery:
                 continue
             floor = max(self.store.cursor(chat.key), chat.since_seq)
             items = [i for i in self.store.items_after(floor, limit=10**9) if i.notify]
+            self._prefetch(items)
             entries = self._digest_entries(chat, items)
             if entries:
                 reply = digest_reply(entries, self.tz, self.topic_label, lang=chat.language,
                                      platform=chat.platform)
-                outcome = await self._send(chat, self.transports[chat.platform], reply)
+                outcome = await self.sender.send(chat, reply)
                 if outcome != "sent":
                     continue
                 now = self.clock()

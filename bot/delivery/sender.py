@@ -1,0 +1,100 @@
+"""Sending one message to one chat: paced under the platform's limits, and each platform failure
+turned into what delivery does next (retry later, the chat is gone, the chat moved)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from bot.delivery.pacing import Pacer
+from bot.models import Chat, Reply
+from bot.platforms.base import (
+    ChatMovedError,
+    PermanentSendError,
+    TransientSendError,
+    Transport,
+)
+from bot.store import Store
+
+log = logging.getLogger("newsbot.delivery")
+
+Outcome = Literal["sent", "retry", "gone", "moved"]
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    deactivated: int = 0
+    migrated: int = 0
+    digests: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+class Sender:
+    def __init__(self, store: Store, transports: dict[str, Transport],
+                 max_backoff: float = 300.0) -> None:
+        self.store = store
+        self.transports = transports
+        self.max_backoff = max_backoff
+        self.stats = DeliveryStats()
+        self.pacers = {name: Pacer(t.limits) for name, t in transports.items()}
+        self.semaphores = {name: asyncio.Semaphore(t.limits.concurrency)
+                           for name, t in transports.items()}
+        self._failures: dict[str, int] = {}  # chat key -> failed attempts in a row
+        self.moved_to = ""  # the new key of the chat whose send answered "moved"
+
+    async def send(self, chat: Chat, reply: Reply) -> Outcome:
+        """One attempt, after the chat's and the platform's pacing; a retry is paced later by
+        the backoff (or the platform's retry_after) this sets."""
+        transport = self.transports[chat.platform]
+        pacer = self.pacers[chat.platform]
+        await pacer.wait(chat.key, chat.kind != "private")
+        try:
+            async with self.semaphores[chat.platform]:
+                await transport.send(chat, reply)
+        except TransientSendError as exc:
+            failures = self._failed(chat.key)
+            self.stats.retried += 1
+            delay = exc.retry_after if exc.retry_after else min(2.0 ** failures,
+                                                                self.max_backoff)
+            log.info("event=send_retry chat=%s delay=%.1f reason=%s", chat.key, delay, exc)
+            pacer.defer(chat.key, delay)
+            return "retry"
+        except PermanentSendError as exc:
+            self.deactivate(chat, str(exc))
+            return "gone"
+        except ChatMovedError as exc:
+            new_chat = replace(chat, chat_id=exc.new_chat_id)
+            self.store.move_chat(chat.key, new_chat)
+            self.stats.migrated += 1
+            self.moved_to = new_chat.key
+            log.info("event=chat_migrated old=%s new=%s", chat.key, new_chat.key)
+            return "moved"
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # an adapter bug must not stop delivery to everyone else
+            failures = self._failed(chat.key)
+            self.stats.failed += 1
+            log.exception("event=send_error chat=%s error=%s", chat.key, exc)
+            pacer.defer(chat.key, min(2.0 ** failures, self.max_backoff))
+            return "retry"
+        self._failures.pop(chat.key, None)
+        self.stats.sent += 1
+        return "sent"
+
+    def _failed(self, key: str) -> int:
+        self._failures[key] = self._failures.get(key, 0) + 1
+        return self._failures[key]
+
+    def deactivate(self, chat: Chat, reason: str) -> None:
+        chat.active = False
+        chat.deactivated_reason = reason
+        self.store.save_chat(chat)
+        self.stats.deactivated += 1
+        log.info("event=chat_deactivated chat=%s reason=%s", chat.key, reason)
