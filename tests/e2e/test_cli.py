@@ -168,3 +168,13 @@ def test_items_of_a_feed_without_group_are_their_own_stories(tmp_path: Path,
     rows = [json.loads(line) for line in
             newsbot("items", "--config", str(config), "--json").stdout.splitlines()]
     assert len(rows) == 3 and all(r["story"] == r["id"] for r in rows)
+
+
+def test_demo_lists_each_story_once_with_its_other_editions() -> None:
+    done = newsbot("demo", stdin="/help\n/latest 3\n", timeout=120)
+    assert done.returncode == 0, done.stderr
+    listing = done.stdout.split("/latest", 1)[-1]
+    english = [line for line in listing.splitlines() if "customs.example.az/en/" in line]
+    assert len(english) == 3 and len(set(english)) == 3  # three stories, each in English once
+    assert listing.count("customs.example.az/az/") == 3  # and a link to each one's az edition
+    assert "/az/" not in "".join(english)

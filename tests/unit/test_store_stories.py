@@ -4,6 +4,7 @@ the sent-stories journal (durable with the cursors, pruned after 7 days), older 
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.classify import Classifier
 from bot.models import Item, SentStory
+from bot.poller import ingest_items
 from bot.store import SCHEMA_VERSION, Store
 from tests.fakes.memory_store import MemoryStore
 
@@ -149,3 +154,50 @@ def test_memory_store_answers_stories_as_the_real_store(tmp_path: Path) -> None:
                 store.story_sent("telegram:1", "az-1"), store.story_sent("telegram:1", "x")))
     assert answers[0] == answers[1]
     assert answers[0][0]["az-1"] == {"az": "az-1", "ru": "ru-1"}
+
+
+# ---- the ingest path: stories assigned to new releases ---------------------------------------
+
+GROUPS = {f"customs-{lang}": "customs-gov-az" for lang in ("az", "ru", "en")}
+
+
+def fixture_editions(*events: str) -> list[Item]:
+    rows = [json.loads(line) for line in
+            (FIXTURES / "editions.jsonl").read_text("utf-8").splitlines()]
+    return [Item(id=r["id"], feed_id=f"customs-{r['language']}", url=r["url"], title=r["title"],
+                 body=r["body"], language=r["language"],
+                 published=datetime.fromisoformat(r["published"]).astimezone(UTC),
+                 content_hash=f"h-{r['id']}")
+            for r in rows if r["event"] in events]
+
+
+def test_ingest_joins_editions_across_polls_and_keeps_stored_stories(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    items = fixture_editions("dev-ev-01", "dev-ev-02")  # look-alikes on one day
+    event = {"dev-ed-001": 1, "dev-ed-002": 1, "dev-ed-005": 1,
+             "dev-ed-003": 2, "dev-ed-004": 2, "dev-ed-006": 2}
+    classifier = Classifier()
+    now = max(i.published for i in items)
+    caplog.set_level(logging.INFO, logger="newsbot.poller")
+    with Store(tmp_path) as store:
+        az = [i for i in items if i.language == "az"]
+        ingest_items(store, classifier, None, az, notify=False, now=now, groups=GROUPS)
+        rest = [i for i in items if i.language != "az"]  # ru and en in one later poll
+        ingest_items(store, classifier, None, rest, notify=True, now=now, groups=GROUPS)
+        stories = {i.id: store.get_item(i.id).story for i in items}  # type: ignore[union-attr]
+        for one in (1, 2):
+            assert len({s for i, s in stories.items() if event[i] == one}) == 1
+        assert stories["dev-ed-001"] == "dev-ed-001" != stories["dev-ed-003"] == "dev-ed-003"
+        assert "event=story_join story=dev-ed-001 item=dev-ed-002" in caplog.text
+        corrected = replace(fixture_editions("dev-ev-01")[1], content_hash="h-corrected")
+        ingest_items(store, classifier, None, [corrected], notify=True, now=now, groups=GROUPS)
+        assert store.get_item(corrected.id).story == stories[corrected.id]  # type: ignore[union-attr]
+        assert set(store.story("dev-ed-001").editions) == {"az", "ru", "en"}
+
+
+def test_ingest_without_a_group_gives_each_release_its_own_story(tmp_path: Path) -> None:
+    items = fixture_editions("dev-ev-01")
+    with Store(tmp_path) as store:
+        ingest_items(store, Classifier(), None, items, notify=False, now=T0,
+                     groups={"customs-az": "customs-gov-az"})  # the others are in no group
+        assert {i.id: i.story for i in store.iter_items()} == {i.id: i.id for i in items}
