@@ -103,7 +103,7 @@ async def _naive(chats: list[Chat], fake: FakeTelegramProcess) -> dict[str, Any]
     app = await _application(fake)
     try:
         transport = TelegramTransport(app)
-        reply = notification(_release(), TZ, str)
+        reply = notification(_release(), TZ)
         wall, cpu = time.perf_counter(), time.process_time()
         for chat in chats:
             await transport.send(chat, reply)

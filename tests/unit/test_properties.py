@@ -329,7 +329,7 @@ def test_any_feed_entry_becomes_a_valid_notification_that_pings_nobody() -> None
         for item in items:
             assert item.title == item.title.strip() and "\n" not in item.title
             assert "<script" not in item.body.lower()
-            check_reply(notification(item, BAKU, str))
+            check_reply(notification(item, BAKU))
 
     prop()
 
