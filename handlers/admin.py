@@ -21,6 +21,7 @@ from handlers.common import (
     typed,
 )
 from handlers.deps import Deps
+from handlers.relayed import reason
 
 __all__ = ["NOT_ADMIN", "addfeed", "feeds", "removefeed", "stats"]
 
@@ -136,7 +137,7 @@ async def addfeed(cmd: Command, deps: Deps) -> Reply:
     refusal = await url_refusal(url, deps.settings.fetch.allow_private)
     if refusal:
         return Reply.text(tr(lang, "Cannot add {url}: {reason}.", url=clean(url, 120),
-                             reason=refusal))
+                             reason=reason(lang, refusal)))
     specs = _specs(deps)
     taken = {s.id for s in specs}
     for spec in specs:
@@ -147,7 +148,7 @@ async def addfeed(cmd: Command, deps: Deps) -> Reply:
         feed_id = rest[0]
         if problem := check_feed_id(feed_id):
             return Reply.text(tr(lang, "'{feed_id}' cannot be a feed id: {problem}.",
-                                 feed_id=clean(feed_id), problem=problem), usage)
+                                 feed_id=clean(feed_id), problem=reason(lang, problem)), usage)
         if feed_id in taken:
             return Reply.text(tr(lang, "A feed with id '{feed_id}' already exists; choose "
                                  "another id.", feed_id=feed_id))

@@ -25,7 +25,7 @@ from handlers.common import (
 )
 from handlers.deps import ChatView, Deps
 from handlers.language import LANGUAGE_NAMES, language_name
-from handlers.search_notes import search_note
+from handlers.relayed import search_note
 from handlers.stories import Listed, in_language, latest_stories, search_stories
 
 LATEST_DEFAULT = 5

@@ -16,8 +16,8 @@ from bot.models import Chat, Command, FeedSpec, FeedState, Item, Reply
 from bot.search import SearchIndex
 from bot.search.query import parse_query
 from handlers.deps import Deps
+from handlers.relayed import NOTES, reason, search_note
 from handlers.router import COMMANDS, dispatch, parse_command_text
-from handlers.search_notes import NOTES, search_note
 from tests.fakes.memory_store import MemoryStore
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -216,8 +216,6 @@ async def test_why_gives_each_editions_reasons_with_its_language(deps: Deps) -> 
 
 # ---- nothing left in English -------------------------------------------------------------------
 
-# Not swept: texts of other modules that /addfeed passes on as they are (bot.config's feed id
-# rules, the fetcher's URL refusals), e.g. "/addfeed http://127.0.0.1/rss".
 SEARCH_TROUBLE = ["since:abc", "until:2023-13", "lang:xx customs", "-lang:az customs", "topic:",
                   "customs since:2024 until:2020", " ".join(f"w{n}" for n in range(25)),
                   "Aghdam zyxwvut", "...", "the"]
@@ -247,7 +245,8 @@ ADMINS = [
     "/channel add @CustomsNews demining", "/channel add @CustomsNews",
     "/channel add customs wco", "/channel add @CustomsNews mines", "/channel add @Other wco",
     "/channel list", "/channel remove @nope", "/channel remove @CustomsNews", "/channel list",
-    "/help", "/help addfeed",
+    "/help", "/help addfeed", "/addfeed ftp://x.example/f", "/addfeed https:///rss",
+    "/addfeed https://m.example/ B!",
 ]
 # English words that no az or ru text of the bot needs (outside commands, ids and code)
 ENGLISH_WORDS = {"the", "is", "are", "to", "you", "your", "this", "with", "for", "of", "was",
@@ -327,6 +326,11 @@ async def test_every_reply_of_every_command_is_in_the_chats_language(
                          if p.search(line)]
             if words := english_words(line, allowed):
                 problems.append(f"{text} -> {line!r}: {sorted(words)}")
+    deps.settings.fetch.allow_private = False
+    refused = await run(deps, "/addfeed http://127.0.0.1/rss", language=lang, **ADMIN)
+    assert "127.0.0.1" in refused.plain() and "allow_private" in refused.plain()
+    problems += [f"{refused.plain()!r} ~ {p.pattern}" for p in patterns
+                 if p.search(refused.plain())]
     assert problems == []
     assert {f"/{name}" for name in COMMANDS} <= seen  # every command was run
     # the one apology, for a handler that fails
@@ -358,7 +362,7 @@ async def test_the_empty_bot_answers_in_the_chats_language(lang: str) -> None:
 
 
 def test_every_warning_of_the_search_is_translated(deps: Deps) -> None:
-    """The notes table (handlers/search_notes.py) knows what bot.search writes today."""
+    """The notes table (handlers/relayed.py) knows what bot.search writes today."""
     seen: list[str] = [parse_query("x" * 300).warnings[0]]
     for query in SEARCH_TROUBLE:
         outcome = deps.index.search(query)
@@ -371,3 +375,10 @@ def test_every_warning_of_the_search_is_translated(deps: Deps) -> None:
     assert search_note("ru", "lang: accepts en, az or ru, not 'xx'") == (
         "lang: принимает только en, az или ru, а не 'xx'.")
     assert search_note("ru", "a note the table lacks") == "A note the table lacks."
+
+
+def test_the_reasons_for_refusing_a_feed_are_translated() -> None:
+    assert reason("ru", "the host 'nowhere.example' could not be resolved") == (
+        "не удалось определить адрес хоста 'nowhere.example'")
+    assert reason("az", "the URL has no host name") == "URL-də host adı yoxdur"
+    assert reason("ru", "something new") == "something new"

@@ -1,8 +1,9 @@
-"""The search parser's warnings and errors, in the chat's language.
+"""What other modules say in English and the handlers pass on, in the chat's language.
 
 bot.search reports problems with a query as English sentences (`ParsedQuery.warnings`,
-`.error`; the CLI prints them as they are). Each one it can write is matched here and given as
-a whole translated sentence; one this table does not know is shown as it came (the unit tests
+`.error`), bot.config what is wrong with a feed id and bot.sources.fetch why a URL is refused
+(the CLI and the logs use them as they are). Each text they can write is matched here and given
+as a whole translated msgid; one these tables do not know is shown as it came (the unit tests
 make every known one read in az and ru).
 """
 
@@ -37,11 +38,38 @@ _TABLE = (
 )
 NOTES = tuple((re.compile(pattern), msgid) for pattern, msgid in _TABLE)
 
+# bot.config's check_feed_id and bot.sources.fetch's url_refusal: clauses, shown after a colon
+_REASONS = (
+    (r"lower-case letters, digits, '-' or '_', at most 40 characters",
+     N_("lower-case letters, digits, '-' or '_', at most 40 characters")),
+    (r"only http:// and https:// feed URLs are accepted",
+     N_("only http:// and https:// feed URLs are accepted")),
+    (r"the URL has no host name", N_("the URL has no host name")),
+    (r"the host (?P<host>.+) could not be resolved", N_("the host {host} could not be resolved")),
+    (r"(?P<host>\S+) resolves to a non-public address \((?P<address>.*)\); set \[fetch\] "
+     r"allow_private = true to allow it",
+     N_("{host} resolves to a non-public address ({address}); set [fetch] allow_private = true "
+        "to allow it")),
+)
+REASONS = tuple((re.compile(pattern), msgid) for pattern, msgid in _REASONS)
+
+
+Table = tuple[tuple[re.Pattern[str], str], ...]  # (the English text's pattern, its msgid)
+
+
+def _translated(lang: str, text: str, table: Table) -> str | None:
+    for pattern, msgid in table:
+        if match := pattern.fullmatch(text):
+            return tr(lang, msgid, **match.groupdict())
+    return None
+
 
 def search_note(lang: str, note: str) -> str:
     """`note` (a warning or error of bot.search) in `lang`, as one sentence."""
     text = note.strip().rstrip(".")
-    for pattern, msgid in NOTES:
-        if match := pattern.fullmatch(text):
-            return tr(lang, msgid, **match.groupdict())
-    return text[:1].upper() + text[1:] + "."
+    return _translated(lang, text, NOTES) or text[:1].upper() + text[1:] + "."
+
+
+def reason(lang: str, text: str) -> str:
+    """A feed id's or a URL's problem (a clause of bot.config or bot.sources.fetch) in `lang`."""
+    return _translated(lang, text, REASONS) or text
