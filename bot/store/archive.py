@@ -75,8 +75,10 @@ class Archive:
     ) -> None:
         doc_id, item_id, seq, published, topics, feed_id, chash, updated, story, seen = row
         topics = tuple(topics)
+        story = item_id if story == item_id else story  # one string, not two alike
         entry = Entry(month, doc_id, seq, published, interned.setdefault(topics, topics),
-                      interned.setdefault(feed_id, feed_id), chash, updated, story, seen)
+                      interned.setdefault(feed_id, feed_id), chash, updated, story,
+                      interned.setdefault(seen, seen))  # a batch shares its first_seen
         known = self._entries.get(item_id)
         self._entries[item_id] = entry
         if known is not None:
