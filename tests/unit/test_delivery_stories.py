@@ -250,3 +250,22 @@ async def test_a_digest_lists_each_story_once_in_the_chats_language(tmp_path: Pa
         await delivery.send_digests()
         assert len(transport.sent) == 1
         await delivery.stop()
+
+
+async def test_a_chat_does_not_wait_for_a_language_its_group_does_not_publish(
+    tmp_path: Path,
+) -> None:
+    transport, clock = RecordingTransport(), Clock()
+    two_pages = [f for f in FEEDS if f.language != "en"]  # az and ru pages only
+    assert expected_languages(two_pages) == {"customs-az": {"az", "ru"},
+                                             "customs-ru": {"az", "ru"}}
+    with Store(tmp_path) as store:
+        store.save_chat(chat("en", "en"))
+        store.save_chat(chat("ru", "ru"))
+        store.ingest([edition("az")], now=clock())
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock, edition_wait=WAIT,
+                            expected_languages=expected_languages(two_pages))
+        await settle(delivery)
+        assert urls(transport, "en") == [url("az")]  # at once: no English page to wait for
+        assert urls(transport, "ru") == [] and delivery.held == 1  # the ru page may publish
+        await delivery.stop()
