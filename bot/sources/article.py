@@ -18,6 +18,7 @@ from trafilatura.utils import load_html
 
 from bot.sources.page_dates import pick_date
 from bot.sources.page_lines import collapse_spaces, line_key, unescape_twice
+from bot.sources.page_meta import outside_article
 from bot.sources.text import clean_text, html_to_text
 
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|»|·)\s+")
@@ -30,6 +31,9 @@ class Article:
     url: str  # as listed on the list page (absolute)
     title: str
     lines: list[str]  # the extracted text, line by line, before boilerplate removal
+    # the possible titles, best first (`title` is the first); a site's repeated section
+    # heading is refused later, once the source's boilerplate is known
+    titles: list[str]
     published: datetime
     estimated: bool  # no date found on the page: `published` is the fetch time
 
@@ -41,13 +45,15 @@ def extract_article(body: bytes, url: str, tz: tzinfo, fetched_at: datetime) -> 
     if tree is None:
         return None
     lines = _main_text_lines(tree, url)
-    title = pick_title(tree, lines)
-    if not title and not lines:
+    titles = title_candidates(tree, lines)
+    if not titles and not lines:
         return None
-    if not title:
-        title = lines[0][:140]
+    if not titles:
+        titles = [lines[0][:140]]
+    title = titles[0]
     published, estimated = pick_date(tree, lines, title, tz, fetched_at, url)
-    return Article(url=url, title=title, lines=lines, published=published, estimated=estimated)
+    return Article(url=url, title=title, lines=lines, titles=titles, published=published,
+                   estimated=estimated)
 
 
 def _main_text_lines(tree: etree._Element, url: str) -> list[str]:
@@ -81,35 +87,63 @@ def _texts(tree: etree._Element, xpath: str) -> list[str]:
     return out
 
 
-def pick_title(tree: etree._Element, lines: list[str]) -> str:
-    """<h1> or og:title before <title>, which carries the site's name ("Title | Committee").
+def title_candidates(tree: etree._Element, lines: list[str]) -> list[str]:
+    """The article's possible titles, best first; `html.py` takes the first that is not a
+    heading the site repeats on every page (learnt as boilerplate).
 
-    An <h1> is taken when it agrees with og:title or a part of <title>; a lone <h1> that does
-    not is only taken if it is at least three words (a section name such as "News" is not a
-    title). Then og:title, a heading matching a part of <title>, the part of <title> that is a
-    line of the text, the longest part of <title>."""
+    1. headings (<h1>, then <h2>/<h3>) that match og:title or a part of <title> - the site's
+       name and section names left out - by their words (at least half shared), best first;
+    2. og:title, unless it is only a section name (the site's name, or the text of a link on
+       the page: "News", "Press releases");
+    3. an <h1> of at least three words;
+    4. the part of <title> that is a line of the text, the longest part of <title>."""
     og = (_texts(tree, "//meta[@property='og:title']/@content")
           + _texts(tree, "//meta[@name='twitter:title']/@content"))
     site = {line_key(s) for s in _texts(tree, "//meta[@property='og:site_name']/@content")}
     title_tag = next(iter(_texts(tree, "//title")), "")
     parts = [p.strip() for p in _TITLE_SEPARATORS.split(title_tag) if p.strip()]
     parts = [p for p in parts if line_key(p) not in site] or parts
-    references = {line_key(t) for t in [*og[:1], *parts]} - site - {""}
-    h1s = _texts(tree, "//h1")
-    for heading in h1s:
-        if line_key(heading) in references:
-            return heading
-    if og and line_key(og[0]) not in site:
-        return og[0]
-    part_keys = {line_key(p) for p in parts} - site
-    for heading in _texts(tree, "//h2 | //h3"):
-        if line_key(heading) in part_keys:
-            return heading
-    for heading in h1s:
-        if len(heading.split()) >= 3:
-            return heading
+    link_texts = {line_key(t) for t in _texts(tree, "//a")}
+    og = [t for t in og if not _section_name(t, site, link_texts)]
+    references = [t for t in [*og[:1], *parts]
+                  if line_key(t) and not _section_name(t, site, link_texts)]
+    h1s = _headings(tree, "//h1")
+    scored = []
+    for rank, heading in enumerate([*h1s, *_headings(tree, "//h2 | //h3")]):
+        score = max((_overlap(heading, ref) for ref in references), default=0.0)
+        if score >= 0.5:
+            scored.append((-score, rank, heading))
+    candidates = [heading for _, _, heading in sorted(scored)]
+    candidates += og[:1]
+    candidates += [h for h in h1s if len(h.split()) >= 3]
     if parts:
         line_keys = {line_key(line) for line in lines}
-        in_text = [p for p in parts if line_key(p) in line_keys]
-        return max(in_text or parts, key=len)
-    return ""
+        candidates += sorted((p for p in parts if line_key(p) in line_keys), key=len, reverse=True)
+        candidates.append(max(parts, key=len))
+    unique: dict[str, str] = {}
+    for candidate in candidates:
+        unique.setdefault(line_key(candidate), candidate)
+    return [c for k, c in unique.items() if k]
+
+
+def pick_title(tree: etree._Element, lines: list[str]) -> str:
+    """The best of `title_candidates`, for a page read alone."""
+    return next(iter(title_candidates(tree, lines)), "")
+
+
+def _headings(tree: etree._Element, xpath: str) -> list[str]:
+    return [collapse_spaces(e.text_content()) for e in tree.xpath(xpath)
+            if collapse_spaces(e.text_content()) and not outside_article(e)]
+
+
+def _overlap(a: str, b: str) -> float:
+    """Words shared, over the words of the longer of the two."""
+    words_a, words_b = set(line_key(a).split()), set(line_key(b).split())
+    if not words_a or not words_b:
+        return 0.0
+    return len(words_a & words_b) / max(len(words_a), len(words_b))
+
+
+def _section_name(text: str, site: set[str], link_texts: set[str]) -> bool:
+    key = line_key(text)
+    return key in site or (len(key.split()) <= 3 and key in link_texts)

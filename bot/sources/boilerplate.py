@@ -22,6 +22,7 @@ from bot.sources.text import clean_text, drop_leading_title
 BOILERPLATE_WINDOW = 20
 BOILERPLATE_MIN_ARTICLES = 3
 BOILERPLATE_SHARE = (3, 5)  # 60%, as a fraction to avoid float rounding in the threshold
+MAX_LINES_REMEMBERED = 400  # line hashes kept per article (banners are near the top or bottom)
 
 _SIGN_OFF = re.compile(
     r"""^(?:
@@ -52,6 +53,21 @@ def _fingerprint(key: str) -> str:
     return hashlib.sha1(key.encode()).hexdigest()[:10]
 
 
+def is_learnt(line: str, learnt: set[str]) -> bool:
+    """Whether `line` is one of the `learnt` boilerplate lines."""
+    return _fingerprint(line_key(line)) in learnt
+
+
+def _remembered(lines: list[str]) -> list[str]:
+    """The sorted hashes of an article's distinct lines; for a huge page, those of its first
+    and last MAX_LINES_REMEMBERED / 2 lines (where banners and sign-offs are)."""
+    keys = list(dict.fromkeys(k for k in map(line_key, lines) if k))
+    if len(keys) > MAX_LINES_REMEMBERED:
+        half = MAX_LINES_REMEMBERED // 2
+        keys = keys[:half] + keys[-half:]
+    return sorted({_fingerprint(k) for k in keys})
+
+
 def learn_boilerplate(state: FeedState, articles: list[list[str]]) -> set[str]:
     """Add these articles' lines to the source's window and return the fingerprints of the lines
     that are boilerplate now.
@@ -65,7 +81,7 @@ def learn_boilerplate(state: FeedState, articles: list[list[str]]) -> set[str]:
     readable = {_fingerprint(line_key(line)): line for line in state.boilerplate}
     window = [list(hashes) for hashes in state.line_windows]
     for lines in articles:
-        window.append(sorted({_fingerprint(k) for k in map(line_key, lines) if k}))
+        window.append(_remembered(lines))
     window = window[-BOILERPLATE_WINDOW:]
     learnt: set[str] = set()
     if len(window) >= BOILERPLATE_MIN_ARTICLES:

@@ -19,6 +19,9 @@ Bookkeeping lives in `FeedState` (which the poller saves after every poll):
   failures (or one 410) we give up: the link goes to `seen_links`, the poll logs it and sets
   `state.last_error`.
 * `seen_links`: normalised URLs already turned into Items (or given up), the last MAX_SEEN_LINKS.
+* bounds whatever the page: MAX_LINKS_PER_PAGE links taken from one list page (the first, the
+  newest), MAX_PENDING_LINKS queued (the oldest dropped), MAX_LINES_REMEMBERED line hashes per
+  article in `line_windows`. List and article pages are parsed off the event loop.
 * `boilerplate` and `line_windows`: what `boilerplate.learn_boilerplate` has learnt.
 """
 
@@ -32,7 +35,7 @@ from datetime import datetime, tzinfo
 
 from bot.models import FeedSpec, FeedState, Item, PendingLink
 from bot.sources.article import Article, extract_article
-from bot.sources.boilerplate import clean_article_text, learn_boilerplate
+from bot.sources.boilerplate import clean_article_text, is_learnt, learn_boilerplate
 from bot.sources.dates import offset_minutes
 from bot.sources.fetch import Fetcher, FetchError
 from bot.sources.ids import normalise_url
@@ -71,7 +74,8 @@ async def poll_html(
     listing = await fetcher.fetch(spec.url, state.etag, state.last_modified,
                                   guarded=spec.origin == "admin")
     if not listing.not_modified:
-        links = find_article_links(listing.body, listing.url, pattern)
+        # a list page may be megabytes: parsed off the event loop, which is serving chats
+        links = await asyncio.to_thread(find_article_links, listing.body, listing.url, pattern)
         if not links:
             raise FetchError("no links matching link_pattern on the list page")
         state.etag, state.last_modified = listing.etag, listing.last_modified
@@ -80,11 +84,13 @@ async def poll_html(
     articles = await _fetch_articles(spec, state, fetcher, tz, now, is_known)
     if not articles:
         return []
-    learnt = learn_boilerplate(state, [a.lines for a in articles])
+    # the title candidates count as lines: a heading on every page is the site's, not a title
+    learnt = learn_boilerplate(state, [a.lines + a.titles for a in articles])
     return [_to_item(spec, article, learnt, tz) for article in articles]
 
 
 def _to_item(spec: FeedSpec, article: Article, learnt: set[str], tz: tzinfo) -> Item:
+    article.title = next((t for t in article.titles if not is_learnt(t, learnt)), article.title)
     body = clean_article_text(article.lines, article.title, learnt, tz)
     return Item(
         id=normalise_url(article.url),
@@ -151,7 +157,7 @@ async def _fetch_article(
         return None, exc.reason, exc.gone
     if not pattern_still_matches(spec.link_pattern, result.url):
         return None, f"redirected away from the article (to {result.url})", False
-    article = extract_article(result.body, url, tz, now)
+    article = await asyncio.to_thread(extract_article, result.body, url, tz, now)
     if article is None:
         return None, "no title or text could be extracted", False
     return article, "", False

@@ -13,6 +13,8 @@ from bot.models import FeedState, PendingLink
 from bot.sources.ids import normalise_url, numeric_id
 
 MAX_SEEN_LINKS = 5000
+MAX_LINKS_PER_PAGE = 1000  # links taken from one list page: the first (the newest)
+MAX_PENDING_LINKS = 2000  # links queued; beyond it the oldest are dropped
 
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 
@@ -41,6 +43,8 @@ def find_article_links(body: bytes, base_url: str, pattern: re.Pattern[str]) -> 
             continue
         if pattern.search(url) or pattern.search(key):
             found[key] = url
+            if len(found) >= MAX_LINKS_PER_PAGE:
+                break
     return list(found.values())
 
 
@@ -55,7 +59,7 @@ def pattern_still_matches(link_pattern: str, final_url: str) -> bool:
 def queue_links(state: FeedState, links: list[str], is_known: Callable[[str], bool]) -> int:
     """Add the links never seen before to `state.pending_links`, oldest first: by the number in
     the URL when every pending link has one, else in reverse page order (list pages are newest
-    first). Returns how many were added."""
+    first). At most MAX_PENDING_LINKS stay, the newest. Returns how many were added."""
     pending = list(state.pending_links)
     known = set(state.seen_links) | {normalise_url(link.url) for link in pending}
     added = 0
@@ -68,7 +72,7 @@ def queue_links(state: FeedState, links: list[str], is_known: Callable[[str], bo
         added += 1
     if pending and all(numeric_id(link.url) is not None for link in pending):
         pending.sort(key=lambda link: numeric_id(link.url) or 0)
-    state.pending_links = pending
+    state.pending_links = pending[-MAX_PENDING_LINKS:]
     return added
 
 
