@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
 from bot.delivery.digests import digest_reply
@@ -281,6 +281,7 @@ class Delivery:
                 await self._committer.durable()
             elif outcome == "moved":
                 new_key = self.sender.moved_to
+                self._carry_sent_stories(key, new_key, queue)
                 self._queues[new_key] = queue
                 self._queues.pop(key, None)
                 key = new_key
@@ -288,6 +289,14 @@ class Delivery:
                 queue.items.clear()
                 queue.held.clear()
                 return
+
+    def _carry_sent_stories(self, old_key: str, new_key: str, queue: _ChatQueue) -> None:
+        """A migrated chat keeps what it was sent of the stories still queued for it (sent
+        above a held release, so above its cursor), lest they go out again under the new id."""
+        for item in queue.items:
+            sent = self.store.story_sent(old_key, item.story_id)
+            if sent is not None and self.store.story_sent(new_key, item.story_id) is None:
+                self.store.record_story_sent(replace(sent, chat_key=new_key))
 
     # -- digests ---------------------------------------------------------------------------------
 

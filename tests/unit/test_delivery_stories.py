@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.delivery import Delivery, expected_languages
 from bot.models import Chat, FeedSpec, Item, Subscription
 from bot.store import Store
-from tests.fakes.recording_transport import RecordingTransport
+from tests.fakes.recording_transport import ChatMovedError, RecordingTransport
 
 BAKU = ZoneInfo("Asia/Baku")
 # near the real time: the store prunes sent-story records older than a week when it opens
@@ -268,4 +268,26 @@ async def test_a_chat_does_not_wait_for_a_language_its_group_does_not_publish(
         await settle(delivery)
         assert urls(transport, "en") == [url("az")]  # at once: no English page to wait for
         assert urls(transport, "ru") == [] and delivery.held == 1  # the ru page may publish
+        await delivery.stop()
+
+
+async def test_a_migrated_chat_is_not_sent_a_story_again_under_its_new_id(
+    tmp_path: Path,
+) -> None:
+    transport, clock = RecordingTransport(), Clock()
+    with Store(tmp_path) as store:
+        store.save_chat(chat("g", "ru"))
+        delivery = delivery_for(store, transport, clock)
+        store.ingest([edition("az", "s1")], now=clock())  # held: keeps the cursor below it
+        store.ingest([edition("ru", "s2")], now=clock())
+        await settle(delivery)
+        assert urls(transport, "g") == [url("ru", "s2")]
+        transport.faults["g"] = [ChatMovedError("g2")]  # a group became a supergroup
+        store.ingest([edition("ru", "s3")], now=clock())
+        store.ingest([edition("az", "s2")], now=clock())  # s2's late edition, queued after s3
+        await settle(delivery)
+        assert urls(transport, "g2") == [url("ru", "s3")]
+        clock.advance(WAIT)
+        await settle(delivery)
+        assert urls(transport, "g2") == [url("ru", "s3"), url("az", "s1")]
         await delivery.stop()
