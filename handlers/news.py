@@ -199,7 +199,10 @@ async def search(cmd: Command, deps: Deps) -> Reply:
         reply.add(tr(lang, "Try fewer or other words; {command} shows the syntax.",
                      command=typed(cmd, "help search")))
         return reply
-    listed = in_language(deps.store, [item for item, _ in found.page], lang)
+    # the chat's edition of each story, unless `lang:` asked for other languages' releases
+    asked = result.query.langs
+    edition_lang = lang if not asked or lang in asked else asked[0]
+    listed = in_language(deps.store, [item for item, _ in found.page], edition_lang)
     cards = [_card(deps, story, offset + n + 1, lang, snippet=snippet)
              for n, (story, (_, snippet)) in enumerate(zip(listed, found.page, strict=True))]
     last = offset + len(cards)

@@ -60,6 +60,10 @@ class SearchHit(Protocol):
 class SearchQuery(Protocol):
     @property
     def warnings(self) -> list[str]: ...
+    @property
+    def langs(self) -> list[str]:
+        """The languages a `lang:` asked for (none: any)."""
+        ...
 
 
 class SearchOutcome(Protocol):

@@ -190,6 +190,9 @@ async def test_search_finds_a_story_through_another_editions_text(deps: Deps) ->
     assert card.title == "Mine clearance in Aghdam"  # the en edition, found via the ru text
     assert ("ru", "https://customs.example/ru/mines") in card.editions
     assert "Results 1–1 of 1 for: верблюжью" in reply.plain()
+    asked = await run(deps, "/search Агдаме lang:ru", language="en")
+    assert [c.title for c in asked.cards] == ["Разминирование в Агдаме"]  # lang: was asked
+    assert ("en", "https://customs.example/en/mines") in asked.cards[0].editions
 
 
 async def test_search_shows_a_story_once_whichever_editions_match(deps: Deps) -> None:
