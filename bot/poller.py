@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -37,6 +38,19 @@ def _open_around(stories: list[StoryRef], when: datetime, window: timedelta) -> 
     return [s for s in stories if all(abs(e.published - when) <= window for e in s.editions)]
 
 
+def _near(stored: list[Item], batch: list[Item], window: timedelta) -> list[Item]:
+    """The stored releases of the stories that have an edition within `window` of a new
+    release, every edition of them (a story's language and time span must be seen whole)."""
+    times = sorted(i.published for i in batch)
+
+    def close(when: datetime) -> bool:
+        at = bisect_left(times, when)
+        return any(abs(times[k] - when) <= window for k in (at - 1, at) if 0 <= k < len(times))
+
+    wanted = {i.story_id for i in stored if close(i.published)}
+    return [i for i in stored if i.story_id in wanted]
+
+
 def assign_stories(store: Store, items: list[Item], groups: Mapping[str, str],
                    settings: MatchSettings = MatchSettings()) -> None:
     """Give each new release its story: the story of another language's edition of the same
@@ -53,9 +67,12 @@ def assign_stories(store: Store, items: list[Item], groups: Mapping[str, str],
             item.story = item.id  # no other editions to meet
     for group, batch in by_group.items():
         feeds = [feed_id for feed_id, g in groups.items() if g == group]
-        since = min(i.published for i in batch) - settings.window
+        # a story spans one window at most: two windows back, every edition of a story that
+        # may still be open is among the candidates
+        since = min(i.published for i in batch) - 2 * settings.window
         fresh = {i.id for i in batch}
-        stored = [i for i in store.recent_items(since, feeds) if i.id not in fresh]
+        stored = _near([i for i in store.recent_items(since, feeds) if i.id not in fresh],
+                       batch, settings.window)
         stories = stories_of(stored, lambda i: i.story_id, lambda fid: groups.get(fid, ""))
         for item in sorted(batch, key=lambda i: (i.published, i.id)):
             edition = candidate(item, group)

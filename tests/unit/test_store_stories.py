@@ -201,3 +201,18 @@ def test_ingest_without_a_group_gives_each_release_its_own_story(tmp_path: Path)
         ingest_items(store, Classifier(), None, items, notify=False, now=T0,
                      groups={"customs-az": "customs-gov-az"})  # the others are in no group
         assert {i.id: i.story for i in store.iter_items()} == {i.id: i.id for i in items}
+
+
+def test_a_story_is_seen_whole_even_when_its_first_edition_is_older_than_the_window(
+        tmp_path: Path) -> None:
+    az, ru, _ = fixture_editions("dev-ev-01")
+    now = az.published + timedelta(hours=40)
+    az.published, az.story = now - timedelta(hours=40), az.id
+    ru.published, ru.story = now - timedelta(hours=30), az.id  # joined 10 h later
+    again = replace(az, id="az-again", story="", published=now, content_hash="h-again")
+    with Store(tmp_path) as store:
+        store.ingest([az], now=az.published)
+        store.ingest([ru], now=ru.published)
+        ingest_items(store, Classifier(), None, [again], notify=True, now=now, groups=GROUPS)
+        assert store.get_item("az-again").story == "az-again"  # type: ignore[union-attr]
+        assert [i.id for i in store.story(az.id).editions.values()] == [az.id, ru.id]
