@@ -72,10 +72,10 @@ async def language(cmd: Command, deps: Deps) -> Reply:
                              example=typed(cmd, "language ru")))
     if not can_change(cmd):
         return _refusal(cmd)
-    chat = load_chat(cmd, deps)
-    if deps.store.get_chat(cmd.chat_key) is not None and chat.language == wanted:
+    if lang == wanted and deps.store.get_chat(cmd.chat_key) is not None:
         return Reply.text(tr(wanted, "This chat's language is already {language}.",
                              language=language_name(wanted, wanted)))
+    chat = load_chat(cmd, deps)
     chat.language = wanted
     deps.store.save_chat(chat)
     return announce(cmd, Reply.text(tr(wanted, "Done: this chat's language is now {language}.",
