@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,8 @@ from bot.models import Chat, Item, SentStory, Story, utcnow
 from bot.platforms.base import Transport
 from bot.store import Store
 from bot.summary import TopicLabel, notification, topic_id_label
+
+log = logging.getLogger("newsbot.delivery")
 
 
 @dataclass
@@ -223,6 +226,9 @@ class Delivery:
             if verdict.edition is not None:
                 return item, story, verdict.edition
             if verdict.hold_until is not None:
+                if item.seq not in queue.held:
+                    log.info("event=edition_held chat=%s story=%s release=%s until=%s",
+                             chat.key, story.id, item.id, verdict.hold_until.isoformat())
                 queue.held[item.seq] = verdict.hold_until
                 self._wake_at(verdict.hold_until)
                 continue
