@@ -147,7 +147,8 @@ def test_memory_store_answers_as_the_real_store(tmp_path: Path, classified: list
                 [(f.id, f.origin) for f in store.admin_feeds()], store.feed_states(),
                 store.get_item("new-1"), store.get_item("nope"), store.get_chat("telegram:100"),
                 store.get_chat("telegram:101"), store.chats("telegram"), store.chats("slack"),
-                [i.id for i in store.iter_items()]))
+                [i.id for i in store.iter_items()],
+                store.story("new-1"), store.stories(["new-1", "nope", classified[0].id])))
     assert answers[0] == answers[1]
     assert answers[0][8].subscription.topics == {"wco"}  # type: ignore[union-attr]
 
