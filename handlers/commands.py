@@ -13,6 +13,6 @@ Handler = Callable[[Command, Deps], Awaitable[Reply]]
 
 class CommandSpec(NamedTuple):
     handler: Handler
-    description: str  # one line, for Telegram's command menu and the help
+    description: str  # one line, for Telegram's command menu and the help: a msgid, tr() it
     admin_only: bool
-    usage: str
+    usage: str  # "/name <args>": a msgid when it has words to translate (help.usage_of)

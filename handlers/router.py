@@ -7,6 +7,7 @@ Button actions are command lines without the slash, parsed the same way as typed
     subscribe toggle <topic id>        flip one topic (the keyboard comes back refreshed)
     latest --page <N> <n> [<topic>]    the next page of /latest
     search --page <N> --q <hash>       the next page of the chat's search with that hash
+    language <az|ru|en>                the chat's language (admins, in groups and channels)
 """
 
 from __future__ import annotations
