@@ -60,7 +60,7 @@ def _entry_body(entry: feedparser.FeedParserDict) -> str:
     return best if len(best) >= len(summary) else summary
 
 
-MAX_ITEMS_PER_POLL = 500  # entries read per feed per poll, in the feed's order (newest first)
+MAX_ITEMS_PER_POLL = 1000  # entries read per feed per poll, in the feed's order (newest first)
 _XML_DECLARED = re.compile(rb"""^(\s*<\?xml[^>]*?encoding\s*=\s*["'])([\w.:-]+)(["'])""", re.I)
 
 
