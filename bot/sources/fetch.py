@@ -13,6 +13,7 @@ the deadline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 from collections import defaultdict
@@ -158,6 +159,10 @@ class Fetcher:
 
         async with client.stream("GET", url, headers=headers) as response:
             status = response.status_code
+            if status == 304 or status >= 400:
+                # an unread response closes its connection: read the (small) rest so the
+                # connection goes back to the pool for the next feed of this host
+                await _drain(response)
             if status == 304:
                 return FetchResult(str(response.url), 304, b"", response.headers.get("etag"),
                                    response.headers.get("last-modified"))
@@ -184,6 +189,18 @@ class Fetcher:
                 last_modified=response.headers.get("last-modified"),
                 content_type=response.headers.get("content-type", ""),
             )
+
+
+async def _drain(response: httpx.Response, limit: int = 64 * 1024) -> None:
+    """Read what is left of a body we do not want, up to `limit` bytes (beyond that, closing
+    the connection is cheaper than reading)."""
+    read = 0
+    with contextlib.suppress(httpx.HTTPError, TimeoutError):
+        async with asyncio.timeout(1.0):  # the status is what counts: never wait long for it
+            async for raw in response.aiter_raw():
+                read += len(raw)
+                if read > limit:
+                    return
 
 
 async def url_refusal(url: str, allow_private: bool) -> str | None:

@@ -114,3 +114,20 @@ async def test_per_host_limit_queues_requests_without_timing_them_out(feeds: Fee
     assert all(r.status == 200 and b"Release" in r.body for r in results)
     assert peak == 2
     assert time.monotonic() - started >= 6 * 0.3
+
+
+async def test_a_thousand_feeds_a_cycle_over_a_few_reused_connections(feeds: FeedServer) -> None:
+    for i in range(1000):
+        feeds.publish(f"n{i}", Entry(f"Release {i}", "Customs text. " * 20, guid=str(i)))
+    fetcher = Fetcher(FetchSettings(), per_host=4)
+    try:
+        started = time.monotonic()
+        first = await asyncio.gather(*(fetcher.fetch(feeds.url(f"n{i}")) for i in range(1000)))
+        again = await asyncio.gather(*(fetcher.fetch(feeds.url(f"n{i}"), r.etag)
+                                       for i, r in enumerate(first)))
+        took = time.monotonic() - started
+    finally:
+        await fetcher.aclose()
+    assert all(r.status == 200 for r in first) and all(r.not_modified for r in again)
+    assert len(feeds.connections) <= 4  # one host: its limit, kept alive across 2,000 requests
+    assert took < 30  # about 3 s on a quiet machine

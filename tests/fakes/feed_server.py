@@ -112,6 +112,7 @@ class FeedServer:
         self.sites: dict[str, FeedSite] = {}
         self.requests: dict[str, int] = {}
         self.not_modified: dict[str, int] = {}
+        self.connections: set[object] = set()  # client (host, port)s seen: connections opened
         self.base = ""
         self._runner: web.AppRunner | None = None
 
@@ -149,6 +150,8 @@ class FeedServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
         self.requests[name] = self.requests.get(name, 0) + 1
+        if request.transport is not None:
+            self.connections.add(request.transport.get_extra_info("peername"))
         site = self.sites.get(name)
         if site is None:
             return web.Response(status=404, text="no such feed")
