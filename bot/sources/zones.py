@@ -1,6 +1,6 @@
 """A time zone written after a time: "+04:00", "+0400", "-0000", "Z", "UTC+4", "(UTC+04:00)",
-"MET", "ET", "MSK". Dates that carry one are read in it; only dates without one are read in the
-source's own zone.
+"MET", "ET", "MSK", "МСК". Dates that carry one are read in it; only dates without one are read
+in the source's own zone.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ _HOURS = {
     "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7,
     "AST": -4, "ADT": -3, "BST": 1, "WEST": 1,
     "CET": 1, "MET": 1, "CEST": 2, "MEST": 2, "EET": 2, "EEST": 3, "MSK": 3, "TRT": 3,
-    "AZT": 4, "AZST": 5, "GET": 4, "AMT": 4,
+    "AZT": 4, "AZST": 5, "GET": 4, "AMT": 4, "МСК": 3,
 }
 # the generic North American names mean whichever of standard or daylight time is in force
 _REGIONS = {"ET": "America/New_York", "CT": "America/Chicago", "MT": "America/Denver",
@@ -25,7 +25,7 @@ _OFFSET = re.compile(
     r"\s*\(?\s*(?:(?P<base>UTC|GMT|UT)\s*)?(?P<sign>[+\-\u2212])\s*(?P<h>\d{1,2})"
     r"(?::?(?P<m>\d\d))?\s*\)?(?!\d)"
 )
-_NAME = re.compile(r"\s*\(?(?P<name>[A-Z]{1,4})\)?(?![\w+\-])")
+_NAME = re.compile(r"\s*\(?(?P<name>[A-ZА-Я]{1,4})\)?(?![\w+\-])")
 
 
 def zone_after(text: str, pos: int) -> tuple[tzinfo | None, int]:

@@ -33,6 +33,7 @@ def test_there_are_enough_labelled_pages() -> None:
     ("22 June 2022 09:50 (UTC+04:00)", datetime(2022, 6, 22, 5, 50, tzinfo=UTC)),
     ("14 May 2023 23:30 (UTC+01:00)", datetime(2023, 5, 14, 22, 30, tzinfo=UTC)),
     ("22.06.2022 10:00 GMT+2", datetime(2022, 6, 22, 8, 0, tzinfo=UTC)),
+    ("Среда, 22 июня 2022, 09:50 (МСК)", datetime(2022, 6, 22, 6, 50, tzinfo=UTC)),
     # no zone: the source's
     ("2022-06-22T23:30:00", datetime(2022, 6, 22, 19, 30, tzinfo=UTC)),
     ("Wed, 22 Jun 2022 09:50:00", datetime(2022, 6, 22, 5, 50, tzinfo=UTC)),
