@@ -91,6 +91,15 @@ class Delivery:
         self._wake.set()
 
     @property
+    def max_backoff(self) -> float:
+        """The longest pause before retrying a chat after a failure (seconds)."""
+        return self.sender.max_backoff
+
+    @max_backoff.setter
+    def max_backoff(self, seconds: float) -> None:
+        self.sender.max_backoff = seconds
+
+    @property
     def queue_length(self) -> int:
         return sum(len(q.items) for q in self._queues.values())
 
