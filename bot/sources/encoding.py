@@ -49,14 +49,16 @@ def repair_encoding(body: bytes, content_type: str = "") -> bytes:
         pass
     cuts = [0, *(m.start() for m in _ITEM_START.finditer(body)), len(body)]
     pieces = [body[a:b] for a, b in zip(cuts, cuts[1:], strict=False) if b > a]
-    foreign = [p for p in pieces if not _mostly_utf8(p)]
-    code_page = _guess_code_page(b" ".join(foreign)) if foreign else None
+    # no UTF-8 character anywhere: the whole feed is in a code page, even its pieces with
+    # only a stray accented letter or two
+    anywhere = _good_non_ascii(body.decode("utf-8", errors="replace")) > 0
+    foreign = [not anywhere or not _mostly_utf8(p) for p in pieces]
+    sample = b" ".join(p for p, alien in zip(pieces, foreign, strict=True) if alien)
+    code_page = _guess_code_page(sample) if sample else None
     out = []
-    for piece in pieces:
-        if code_page is not None and not _mostly_utf8(piece):
-            out.append(piece.decode(code_page, errors="replace"))
-        else:
-            out.append(piece.decode("utf-8", errors="replace"))
+    for piece, alien in zip(pieces, foreign, strict=True):
+        encoding = code_page if alien and code_page is not None else "utf-8"
+        out.append(piece.decode(encoding, errors="replace"))
     return "".join(out).encode("utf-8")
 
 
@@ -67,8 +69,11 @@ def _mostly_utf8(piece: bytes) -> bool:
     bad = text.count("\ufffd") - piece.count("\ufffd".encode())
     if bad <= 3:
         return True
-    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
-    return bad * 4 <= good
+    return bad * 4 <= _good_non_ascii(text)
+
+
+def _good_non_ascii(text: str) -> int:
+    return sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
 
 
 def _guess_code_page(sample: bytes) -> str | None:
