@@ -1,7 +1,7 @@
 """One article page -> its title, text lines and publication date.
 
 trafilatura finds the main text; the title and the date are our own reading of the page (see
-`pick_title` and `page_dates.pick_date`). The lines are returned as found: the boilerplate
+`title_candidates` and `page_dates.pick_date`). The lines are returned as found: the boilerplate
 cleanup (`boilerplate.clean_article_text`) needs the other articles of the source first.
 """
 
@@ -124,11 +124,6 @@ def title_candidates(tree: etree._Element, lines: list[str]) -> list[str]:
     for candidate in candidates:
         unique.setdefault(line_key(candidate), candidate)
     return [c for k, c in unique.items() if k]
-
-
-def pick_title(tree: etree._Element, lines: list[str]) -> str:
-    """The best of `title_candidates`, for a page read alone."""
-    return next(iter(title_candidates(tree, lines)), "")
 
 
 def _headings(tree: etree._Element, xpath: str) -> list[str]:
