@@ -18,6 +18,7 @@ from bot.search import SearchIndex
 from bot.sources import Fetcher, FetchError, NotAFeed, poll_source
 from bot.sources.quality import degrades
 from bot.store import Store
+from bot.summary import capped
 
 log = logging.getLogger("newsbot.poller")
 
@@ -98,7 +99,10 @@ def ingest_items(
     groups: Mapping[str, str] | None = None,
 ) -> IngestResult:
     """Classify, group into stories, store and index; the same path for polls and
-    `newsbot ingest`. `groups`: feed id -> its group, for the feeds that have one."""
+    `newsbot ingest`. `groups`: feed id -> its group, for the feeds that have one. Titles and
+    bodies are stored cut to `bot.summary`'s caps (a 100,000-character title is a headline of
+    300)."""
+    items = [capped(i) for i in items]
     # classify only what is new or changed: the store knows each id's content hash
     changed = [i for i in items if store.content_hash(i.id) != i.content_hash]
     # an update whose text is more damaged (U+FFFD, mojibake) than the stored one is ignored

@@ -10,6 +10,10 @@ from bot.i18n import format_date, format_datetime, tr
 from bot.models import Card, Item, Reply, Span
 
 LEAD_MAX_CHARS = 420
+# what a release keeps when stored (and shows, for one stored before the cap): a title longer
+# than a long headline is cut on a word with "…"; a body longer than any press release, too
+TITLE_MAX_CHARS = 300
+BODY_MAX_CHARS = 100_000
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"»”)]?\s+(?=[\"«“(]?[A-ZÀ-ÖØ-ÞƏÜÖĞŞÇİА-ЯЁ0-9])")
 # "Mr.", "No.", "St." and initials are not sentence ends
 _NOT_END = re.compile(
@@ -41,6 +45,14 @@ def cut_words(text: str, limit: int) -> str:
     if " " in cut:
         cut = cut[: cut.rfind(" ")]
     return cut.rstrip(" ,;:-–—") + "…"
+
+
+def capped(item: Item) -> Item:
+    """`item` with its title and body cut to what is stored (TITLE_MAX_CHARS, BODY_MAX_CHARS),
+    on a word boundary, with an ellipsis. Changes and returns the item itself."""
+    item.title = cut_words(item.title, TITLE_MAX_CHARS)
+    item.body = cut_words(item.body, BODY_MAX_CHARS)
+    return item
 
 
 def lead(body: str, max_sentences: int = 3, max_chars: int = LEAD_MAX_CHARS) -> str:
@@ -94,7 +106,7 @@ def make_card(
     """`item` as a card for a chat speaking `lang`; `others` are the story's other editions,
     linked from the card."""
     return Card(
-        title=item.title,
+        title=cut_words(item.title, TITLE_MAX_CHARS),  # a title stored before the cap
         url=item.url,
         date_text=date_text(item, tz, lang),
         topic_labels=[topic_label(t, lang) for t in _topics(item, others)],

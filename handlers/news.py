@@ -11,7 +11,7 @@ import re
 
 from bot.i18n import tr
 from bot.models import Button, Card, Command, Reply, Span
-from bot.summary import make_card
+from bot.summary import TITLE_MAX_CHARS, cut_words, make_card
 from handlers.common import (
     LATEST_HINT,
     SEARCH_HINT,
@@ -254,7 +254,8 @@ async def why(cmd: Command, deps: Deps) -> Reply:
     story = deps.store.story(item.story_id)
     editions = [item, *story.others(item)] if story.editions else [item]
     topics = list(dict.fromkeys(t for e in editions for t in e.topics))
-    reply = Reply().add(Span(f"{n}. ", "bold"), Span(item.title, "bold"))
+    title = cut_words(item.title, TITLE_MAX_CHARS)  # one stored before titles were capped
+    reply = Reply().add(Span(f"{n}. ", "bold"), Span(title, "bold"))
     if not topics:
         reply.add(tr(lang, "It matched no topic: no topic's terms appear in it often enough. It "
                      "can still arrive through a keyword ({command}).",
