@@ -21,6 +21,8 @@ log = logging.getLogger("newsbot.telegram")
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
 MAX_CALLBACK_DATA = 64  # bytes
+URL_SHOWN_MAX = 200  # a card's address as text; its link keeps the whole of it
+URL_LINK_MAX = 2048  # a longer address is no link (nor a button): shown cut, as text
 _LINK = re.compile(r"^(https?|tg)://\S+$")
 _TAG = re.compile(r"<[^>]+>")
 
@@ -30,8 +32,8 @@ def _esc(text: str) -> str:
 
 
 def link_ok(url: str | None) -> bool:
-    """A URL Telegram accepts in a link or a button (no javascript:, no spaces)."""
-    return bool(url) and _LINK.match(url or "") is not None
+    """A URL Telegram accepts in a link or a button (no javascript:, no spaces, not huge)."""
+    return bool(url) and len(url or "") <= URL_LINK_MAX and _LINK.match(url or "") is not None
 
 
 def _span_html(span: Span) -> str:
@@ -58,7 +60,8 @@ def _card_spans(card: Card) -> list[Span]:
     if body:
         spans += [Span("\n"), *body]
     if card.url:
-        spans += [Span("\n"), Span(card.url, "link", card.url)]
+        shown = card.url if len(card.url) <= URL_SHOWN_MAX else card.url[:URL_SHOWN_MAX - 1] + "…"
+        spans += [Span("\n"), Span(shown, "link", card.url)]
     editions = _edition_spans(card)
     if editions:
         spans += [Span("  ·  " if card.url else "\n"), *editions]

@@ -33,7 +33,8 @@ from bot.platforms.base import (
     TransientSendError,
     fallback_reply,
 )
-from bot.platforms.telegram.render import keyboard, link_preview, plain_text, render_html
+from bot.platforms.telegram.fit import fit_html
+from bot.platforms.telegram.render import keyboard, link_preview, plain_text
 
 log = logging.getLogger("newsbot.telegram")
 
@@ -90,7 +91,7 @@ class TelegramTransport:
     async def send(self, chat: Chat, reply: Reply) -> None:
         if reply.silent:
             return
-        chunks = render_html(reply)
+        chunks = fit_html(reply, chat.language)  # one release: one message
         if not chunks:
             return
         target = chat_target(chat.chat_id)
@@ -128,11 +129,11 @@ class TelegramTransport:
         language, for the apology when the reply cannot be rendered.
         """
         try:
-            chunks = render_html(reply)
+            chunks = fit_html(reply, lang)
         except Exception:  # a rendering bug: the user still hears that something went wrong
             log.exception("event=render_failed chat=%s", chat_id)
             reply = fallback_reply(lang)
-            chunks = render_html(reply)
+            chunks = fit_html(reply, lang)
         if not chunks:
             return
         if edit is not None and len(chunks) == 1 and await self._edit(chat_id, edit, chunks[0],
