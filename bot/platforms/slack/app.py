@@ -33,6 +33,7 @@ from bot.config import Settings
 from bot.i18n import DEFAULT_LANGUAGE, tr
 from bot.models import Command, Reply
 from bot.platforms.base import AdminAlert, chat_language
+from bot.platforms.chat_locks import ChatLocks
 from bot.platforms.slack.blocks import ACTION_PREFIX, LINK_PREFIX, home_view, render_blocks
 from bot.platforms.slack.commands import command_text, make_command
 from bot.platforms.slack.locales import UserLanguages
@@ -66,7 +67,7 @@ class SlackAdapter:
         self._tasks: set[asyncio.Task[None]] = set()
         self.user_languages = UserLanguages()
         # one command at a time per chat: handlers read, change and save a chat's settings
-        self._locks = [asyncio.Lock() for _ in range(64)]
+        self._locks = ChatLocks()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -215,7 +216,7 @@ class SlackAdapter:
 
     async def _dispatch(self, cmd: Command) -> tuple[Reply, str]:
         """The reply, and the chat's language after it (a /news language command changes it)."""
-        async with self._locks[hash(cmd.chat_key) % len(self._locks)]:
+        async with self._locks(cmd.chat_key):
             token = _answering_in.set(self._language(cmd))
             try:
                 reply = await dispatch(cmd, self.deps)  # never raises: its fallback answers

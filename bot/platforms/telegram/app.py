@@ -15,7 +15,6 @@ as the default), so each user sees it in theirs.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
@@ -39,6 +38,7 @@ from bot.config import Settings
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, tr
 from bot.models import Chat, ChatKind, Command, Reply
 from bot.platforms.base import AdminAlert, chat_language
+from bot.platforms.chat_locks import ChatLocks
 from bot.platforms.telegram.request import AiohttpRequest
 from bot.platforms.telegram.transport import TelegramTransport, chat_target
 from bot.platforms.telegram.webhook import TelegramWebhook
@@ -90,7 +90,7 @@ class TelegramAdapter:
         self.username: str | None = tg.bot_username
         self.bot_id: int | None = None
         self._admin_cache: dict[tuple[int, int], tuple[float, bool]] = {}
-        self._locks = [asyncio.Lock() for _ in range(64)]  # per-chat ordering, striped
+        self._lock = ChatLocks()  # one chat's commands in order; no chat waits for another
         self._webhook = TelegramWebhook(self.application, ALLOWED_UPDATES)
         self._started = False
         app = self.application
@@ -190,9 +190,6 @@ class TelegramAdapter:
         return None
 
     # -- updates -------------------------------------------------------------------------------
-
-    def _lock(self, chat_id: int) -> asyncio.Lock:
-        return self._locks[hash(chat_id) % len(self._locks)]
 
     async def _is_chat_admin(self, chat_id: int, user_id: int) -> bool:
         now = time.monotonic()
