@@ -41,6 +41,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.webserver import start_site
+from tests.fakes.slack_limits import message_error
 
 T = TypeVar("T")
 
@@ -85,6 +86,8 @@ class FakeSlack:
         self.team_id = team_id
         self.calls: list[Call] = []
         self.responses: dict[str, list[dict[str, Any]]] = {}
+        # what the bot posted to a response_url over Slack's limits (answered 400)
+        self.refused_responses: dict[str, list[dict[str, Any]]] = {}
         self.faults: list[SlackFault] = []
         # conversations.info answers; unknown ids -> channel_not_found
         self.channels: dict[str, dict[str, Any]] = {}
@@ -252,10 +255,16 @@ class FakeSlack:
                 return {"ok": False, "error": "channel_not_found"}
             if not p.get("text") and not p.get("blocks"):
                 return {"ok": False, "error": "no_text"}
+            refused = message_error(p)
+            if refused is not None:
+                return refused
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return {"ok": True, "channel": p["channel"], "ts": ts,
                     "message": {"text": p.get("text"), "ts": ts}}
         if method == "chat.postEphemeral":
+            refused = message_error(p)
+            if refused is not None:
+                return refused
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", "type": "home", **(p.get("view") or {})}}
@@ -311,6 +320,10 @@ class FakeSlack:
             body = await request.json()
         except ValueError:
             body = {"raw": await request.text()}
+        if isinstance(body, dict) and message_error(body) is not None:
+            self.refused_responses.setdefault(key, []).append(body)
+            self._notify()
+            return web.Response(status=400, text="invalid_blocks")  # as Slack's webhooks do
         self.responses.setdefault(key, []).append(body)
         self._notify()
         return web.Response(text="ok")
