@@ -25,7 +25,7 @@ from bot.classify import Classifier
 from bot.config import Settings
 from bot.models import Card, Command, FeedSpec, Item, Reply, Span
 from bot.platforms.slack.blocks import escape_mrkdwn, render_blocks
-from bot.platforms.telegram.render import render_html
+from bot.platforms.telegram.fit import fit_html, message_budget
 from bot.search import SearchIndex
 from bot.sources.rss import NotAFeed, parse_feed
 from bot.store import Store
@@ -34,6 +34,7 @@ from handlers import router
 from handlers.deps import Deps
 from handlers.router import COMMANDS, dispatch, parse_command_text
 from tests.fakes.feed_server import Entry, rss_bytes
+from tests.fakes.slack_limits import block_errors
 from tests.fakes.telegram_html import HtmlError, parse_telegram_html, utf16_len
 from tests.helpers import fixture_releases
 
@@ -82,7 +83,8 @@ def _walk(value: Any, kind: str) -> Iterator[dict[str, Any]]:
 
 
 def check_telegram(reply: Reply) -> list[str]:
-    chunks = render_html(reply)
+    chunks = fit_html(reply)
+    assert len(chunks) <= message_budget(reply)  # one release: one message; a list: <= 3
     for chunk in chunks:
         assert utf16_len(chunk) <= 4096, utf16_len(chunk)
         try:
@@ -106,6 +108,7 @@ def check_slack(reply: Reply) -> None:
     for section in _walk(blocks, "section"):
         assert len(section["text"]["text"]) <= 3000
     assert len(text) <= 3000
+    assert block_errors(blocks) == []  # what the fake Slack refuses, as Slack does
     json.dumps(blocks)  # serialisable as the Web API needs
 
 
