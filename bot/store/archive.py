@@ -150,10 +150,13 @@ class Archive:
         self.bytes_written += storage.bytes_written - before
         db.clear_cache()
         self._months.add(month)
-        rows = [catalogue_row(int(k), d) for k, d in table.items()]
-        self.bytes_written += write_catalogue(self._month_file(month), rows)
+        # known in memory as soon as the month file holds them: if the catalogue cannot be
+        # written (a full disk), a retry must not store them twice; its stale stamp is noticed
+        # at the next start (or the next write of the month)
         for row in placed:
             self._add_entry(month, row, {}, loading=False)
+        rows = [catalogue_row(int(k), d) for k, d in table.items()]
+        self.bytes_written += write_catalogue(self._month_file(month), rows)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -289,8 +292,14 @@ class Archive:
             # the month of first publication keeps it, even if the date was corrected
             doc = item_to_doc(item) | {"revision": old.get("revision", 1) + 1}
             writes.setdefault(entry.month, []).append((entry.doc_id, doc))
-        for month, docs in writes.items():
-            self._write_shard(month, docs)
+        try:
+            for month, docs in writes.items():
+                self._write_shard(month, docs)
+        except BaseException:
+            # a month not written (a full disk): its releases' sequence numbers are given
+            # again when they are stored, so delivery sees no gap
+            self.max_seq = len(self._by_seq) - 1
+            raise
         return result
 
     def set_topics(self, changes: dict[str, tuple[list[str], dict[str, list[str]]]]) -> int:
