@@ -16,9 +16,9 @@ from aiohttp import web
 from bot.classify import Classifier
 from bot.config import Settings
 from bot.delivery import Delivery, expected_languages
-from bot.i18n import ntr, topic_name, tr
+from bot.i18n import format_datetime, ntr, topic_name, tr
 from bot.models import FeedSpec, FeedState, Item, Reply, Span, utcnow
-from bot.ops_server import DeliveryFigures, OpsSnapshot, start_ops_server
+from bot.ops_server import DeliveryFigures, OpsSnapshot, StoreFigures, start_ops_server
 from bot.platforms.base import ChatAdapter, Transport
 from bot.poller import Poller
 from bot.search import SearchIndex
@@ -93,8 +93,13 @@ class App:
             figures = DeliveryFigures(sent=stats.sent, failed=stats.failed,
                                       retried=stats.retried, deactivated=stats.deactivated,
                                       queue_length=self.delivery.queue_length)
+        writes = self.poller.store_writes
+        store = StoreFigures(write_failures=writes.failures,
+                             failing_since=writes.failing_since, last_error=writes.last_error)
         return OpsSnapshot(releases=self.store.count_items(), feeds=self.poller.health(),
-                           delivery=figures)
+                           delivery=figures, store=store,
+                           alert_after_failures=self.settings.fetch.alert_after_failures,
+                           poll_crashes=self.poller.crashes)
 
     def _on_new(self, items: list[Item]) -> None:
         if self.delivery:
@@ -107,6 +112,15 @@ class App:
         def alert(lang: str) -> Reply:
             if what == "recovered":
                 text = tr(lang, "Feed '{feed}' is working again.", feed=spec.id)
+            elif what == "stale":
+                text = tr(lang, "Feed '{feed}' answers, but has published nothing new since "
+                          "{when}. Check that its address still lists the latest releases. "
+                          "See /feeds.", feed=spec.id,
+                          when=format_datetime(state.quiet_since or self.clock(), lang,
+                                               self.settings.tz))
+            elif what == "fresh":
+                text = tr(lang, "Feed '{feed}' is publishing again: new releases arrived.",
+                          feed=spec.id)
             elif what == "gone":
                 text = tr(lang, "Feed '{feed}' answered 410 Gone: it is no longer polled. "
                           "Remove it or fix its URL.", feed=spec.id)

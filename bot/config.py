@@ -209,7 +209,7 @@ def check_feed_id(feed_id: str) -> str | None:
 
 def _feed(r: _Reader, fetch: FetchSettings) -> FeedSpec:
     r.unknown({"id", "url", "type", "interval_seconds", "language", "link_pattern",
-               "max_new_per_poll", "request_delay_seconds", "group"})
+               "max_new_per_poll", "request_delay_seconds", "group", "stale_after_hours"})
     feed_id = r.str_("id")
     if not feed_id or check_feed_id(feed_id):
         raise r.fail("id", "an identifier (lower-case letters, digits, '-', '_')", feed_id)
@@ -229,6 +229,9 @@ def _feed(r: _Reader, fetch: FetchSettings) -> FeedSpec:
     language = r.str_("language", "")
     if language and language not in ("en", "az", "ru"):
         raise r.fail("language", "'en', 'az' or 'ru' (or leave it out to detect)", language)
+    stale_after = r.float_("stale_after_hours", 96.0)
+    if not 0 < stale_after <= 8784:
+        raise r.fail("stale_after_hours", "hours above 0, at most 8784 (a year)", stale_after)
     return FeedSpec(
         id=feed_id,
         url=url,
@@ -239,6 +242,7 @@ def _feed(r: _Reader, fetch: FetchSettings) -> FeedSpec:
         max_new_per_poll=r.int_("max_new_per_poll", 10),
         request_delay_seconds=r.float_("request_delay_seconds", 1.0),
         group=r.str_("group", ""),
+        stale_after_hours=stale_after,
     )
 
 

@@ -107,6 +107,8 @@ class FeedSpec:
     request_delay_seconds: float = 1.0  # html sources
     group: str = ""  # feeds of one group are language editions of one publisher
     origin: Literal["config", "admin"] = "config"
+    # admins are told when a source that answers has published nothing new for this long
+    stale_after_hours: float = 96.0
 
 
 @dataclass(slots=True)
@@ -135,6 +137,16 @@ class FeedState:
     initialised: bool = False  # first successful fetch done (its backlog is never pushed)
     gone: bool = False  # 410: stop polling
     alerted: bool = False  # admins were told it is failing
+    last_new_at: datetime | None = None  # when its newest release was first stored
+    watched_since: datetime | None = None  # first successful poll (staleness counts from it)
+    stale_alerted: bool = False  # admins were told it published nothing new for too long
+
+    @property
+    def quiet_since(self) -> datetime | None:
+        """Since when nothing new came from it: its newest release's arrival, or the first
+        successful poll if later (None before that)."""
+        times = [t for t in (self.last_new_at, self.watched_since) if t is not None]
+        return max(times) if times else None
     seen_links: list[str] = field(default_factory=list)  # html sources: article URLs fetched
     # html sources: found, not yet fetched, oldest first
     pending_links: list[PendingLink] = field(default_factory=list)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from aiohttp import web
 
 from bot.models import FeedState
+from bot.ops_health import health_report
 from bot.webserver import start_site
 
 
@@ -25,12 +27,24 @@ class DeliveryFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class StoreFigures:
+    """Whether the poller's writes to the data directory work (bot.poller.StoreWrites)."""
+
+    write_failures: int = 0  # polls whose results could not be written, since the start
+    failing_since: datetime | None = None  # None: the last write worked
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class OpsSnapshot:
     """What operators may see of the running bot, at one moment."""
 
     releases: int  # in the store
     feeds: Mapping[str, FeedState]  # feed id -> its health
     delivery: DeliveryFigures | None  # None until delivery runs
+    store: StoreFigures = StoreFigures()
+    alert_after_failures: int = 5  # [fetch]: a feed failing this often in a row is failing
+    poll_crashes: int = 0  # polls ended by an unexpected error
 
 
 def _escape_label(value: str) -> str:
@@ -56,7 +70,20 @@ def metrics_text(snapshot: OpsSnapshot) -> str:
            [(lbl, s.consecutive_failures) for lbl, s in feed])
     metric("feed_last_success_timestamp_seconds", "gauge", "Last successful poll (unix time).",
            [(lbl, s.last_success.timestamp()) for lbl, s in feed if s.last_success])
+    metric("feed_last_new_release_timestamp_seconds", "gauge",
+           "When the feed's newest release arrived (unix time).",
+           [(lbl, s.last_new_at.timestamp()) for lbl, s in feed if s.last_new_at])
+    metric("feed_stale", "gauge", "1 while the feed has published nothing new for too long.",
+           [(lbl, int(s.stale_alerted)) for lbl, s in feed])
     metric("items_stored", "gauge", "Releases in the store.", [("", snapshot.releases)])
+    store = snapshot.store
+    metric("store_write_failures_total", "counter",
+           "Polls whose results could not be written to the data directory.",
+           [("", store.write_failures)])
+    metric("store_writes_ok", "gauge", "0 while writes to the data directory fail, else 1.",
+           [("", int(store.failing_since is None))])
+    metric("poll_crashes_total", "counter", "Polls ended by an unexpected error (see the log).",
+           [("", snapshot.poll_crashes)])
     delivery = snapshot.delivery
     if delivery is not None:
         metric("deliveries_sent_total", "counter", "Messages delivered.", [("", delivery.sent)])
@@ -76,7 +103,8 @@ async def start_ops_server(snapshot: Callable[[], OpsSnapshot], host: str,
     """Serve /healthz and /metrics on host:port; `snapshot` is called on every request."""
 
     async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok", "releases": snapshot().releases})
+        healthy, body = health_report(snapshot())
+        return web.json_response(body, status=200 if healthy else 503)
 
     async def metrics(_: web.Request) -> web.Response:
         return web.Response(text=metrics_text(snapshot()), content_type="text/plain",

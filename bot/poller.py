@@ -6,9 +6,10 @@ import asyncio
 import logging
 import random
 from bisect import bisect_left
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
+from typing import Any
 
 from bot.classify import Classifier
 from bot.config import FetchSettings
@@ -134,6 +135,21 @@ class PollReport:
 HealthHook = Callable[[FeedSpec, FeedState, str], Awaitable[None]]
 
 
+@dataclass
+class StoreWrites:
+    """Whether the poller can write what it polls to the data directory (a full disk, a
+    read-only mount): shown by /healthz and /metrics. Polling goes on while writes fail; the
+    next poll whose results are written clears `failing_since`."""
+
+    failures: int = 0  # polls whose results could not be written, since the start
+    failing_since: datetime | None = None  # None: the last write worked
+    last_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failing_since is None
+
+
 class Poller:
     def __init__(
         self,
@@ -159,7 +175,10 @@ class Poller:
         self.polls = 0  # polls begun
         self.polls_done = 0  # polls finished, failed ones included: tests wait on it
         self.failures = 0
+        self.crashes = 0  # polls ended by an unexpected error (logged with its traceback)
+        self.store_writes = StoreWrites()
         self.first_poll_done = asyncio.Event()
+        self._running = False  # run() is scheduling polls: a feed added now starts at once
 
     # -- the admin's view (handlers.deps.FeedControl) ---------------------------------------
 
@@ -176,8 +195,8 @@ class Poller:
     async def add_feed(self, spec: FeedSpec) -> None:
         self.store.add_admin_feed(spec)
         self._feeds[spec.id] = spec
-        if self._tasks:  # running: start its schedule now
-            self._tasks[spec.id] = asyncio.create_task(self._loop(spec))
+        if self._running:  # its first poll now, then its schedule (whatever else runs)
+            self._start(spec, self._loop(spec))
 
     async def remove_feed(self, feed_id: str) -> bool:
         spec = self._feeds.get(feed_id)
@@ -193,12 +212,45 @@ class Poller:
     # -- polling ------------------------------------------------------------------------------
 
     async def poll_feed(self, spec: FeedSpec) -> PollReport:
+        """Poll one feed. Never raises (but CancelledError): a failure of any kind is logged,
+        counted and reported, and the feed's schedule retries it."""
         lock = self._locks.setdefault(spec.id, asyncio.Lock())
         async with lock:
             try:
-                return await self._poll(spec)
+                report = await self._poll(spec)
+            except OSError as exc:  # the data directory refused a write: full, read-only
+                return self._store_failed(spec, exc)
+            except Exception as exc:
+                self.crashes += 1
+                log.exception("event=poll_crash feed=%s", spec.id)
+                return PollReport(spec.id, False, error=f"internal error: {type(exc).__name__}")
+            else:
+                self._store_written()
+                return report
             finally:
                 self.polls_done += 1
+
+    def _store_failed(self, spec: FeedSpec, exc: OSError) -> PollReport:
+        writes = self.store_writes
+        writes.failures += 1
+        error = f"cannot write to {self.store.path}: {exc.strerror or exc}"
+        writes.last_error = error
+        if writes.failing_since is None:
+            writes.failing_since = self.clock()
+            log.error("event=store_write_failed feed=%s error=%s: polling goes on, and what "
+                      "it finds is stored once the data directory takes writes again",
+                      spec.id, error)
+        else:
+            log.warning("event=store_write_failed feed=%s failures=%d error=%s", spec.id,
+                        writes.failures, error)
+        return PollReport(spec.id, False, error=error)
+
+    def _store_written(self) -> None:
+        writes = self.store_writes
+        if writes.failing_since is not None:
+            log.warning("event=store_write_recovered since=%s failures=%d",
+                        writes.failing_since.isoformat(), writes.failures)
+            writes.failing_since = None
 
     async def _poll(self, spec: FeedSpec) -> PollReport:
         state = self.store.feed_state(spec.id)
@@ -223,15 +275,46 @@ class Poller:
         if not state.pending_links:
             state.initialised = True
         state.alerted = False
+        freshness = self._freshness(spec, state, result.new, now, backlog=not notify)
         self.store.save_feed_state(state)
         log.info("event=poll feed=%s new=%d updated=%d seen=%d backlog=%s", spec.id,
                  len(result.new), len(result.updated), result.seen, not notify)
         if recovered and self.on_health:
             await self.on_health(spec, state, "recovered")
+        if freshness and self.on_health:
+            await self.on_health(spec, state, freshness)
         pushed = [i for i in result.new if i.notify]
         if pushed:
             self.on_new(pushed)
         return PollReport(spec.id, True, result, not_modified=not items)
+
+    def _freshness(self, spec: FeedSpec, state: FeedState, new: list[Item], now: datetime,
+                   backlog: bool) -> str | None:
+        """After a poll that reached the source: "stale" once it has published nothing new
+        for its stale_after_hours, "fresh" when a stale one publishes again, else None.
+        Counted from the newest release's arrival, or from when the bot began watching it."""
+        if state.watched_since is None:
+            state.watched_since = now
+            if state.last_new_at is None and not new:  # watched before this was recorded
+                newest = self.store.latest(1, feed_id=spec.id)
+                if newest:
+                    state.last_new_at = min(newest[0].first_seen or now, now)
+        if new:
+            # a backlog appeared when its newest release was published; later ones, now
+            state.last_new_at = min(max(i.published for i in new), now) if backlog else now
+            if state.stale_alerted:
+                state.stale_alerted = False
+                log.info("event=feed_fresh feed=%s", spec.id)
+                return "fresh"
+            return None
+        quiet_since = state.quiet_since or now
+        if not state.stale_alerted and \
+                now - quiet_since >= timedelta(hours=spec.stale_after_hours):
+            state.stale_alerted = True
+            log.warning("event=feed_stale feed=%s quiet_since=%s", spec.id,
+                        quiet_since.isoformat())
+            return "stale"
+        return None
 
     async def _failed(self, spec: FeedSpec, state: FeedState, error: str,
                       gone: bool = False) -> PollReport:
@@ -271,27 +354,51 @@ class Poller:
 
     async def _loop(self, spec: FeedSpec) -> None:
         while True:
-            report = await self.poll_feed(spec)
-            state = self.store.feed_state(spec.id)
-            if not report.ok and state.gone:
-                log.warning("event=feed_gone feed=%s: no longer polled", spec.id)
-                return
-            await asyncio.sleep(self.next_delay(spec, state))
+            delay = float(spec.interval_seconds)
+            try:
+                report = await self.poll_feed(spec)
+                state = self.store.feed_state(spec.id)
+                if not report.ok and state.gone:
+                    log.warning("event=feed_gone feed=%s: no longer polled", spec.id)
+                    return
+                delay = self.next_delay(spec, state)
+            except Exception:  # nothing may end a feed's schedule but 410 Gone or removal
+                self.crashes += 1
+                log.exception("event=poll_schedule_error feed=%s", spec.id)
+            await asyncio.sleep(delay)
+
+    def _start(self, spec: FeedSpec, job: Coroutine[Any, Any, None]) -> None:
+        old = self._tasks.get(spec.id)
+        if old is not None:
+            old.cancel()
+        task = asyncio.create_task(job, name=f"poll:{spec.id}")
+        self._tasks[spec.id] = task
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self.crashes += 1
+            log.error("event=poll_schedule_ended task=%s error=%r", task.get_name(),
+                      task.exception())
 
     async def run(self) -> None:
-        """Poll every feed on its own schedule until cancelled."""
-        await self.poll_all()
-        self.first_poll_done.set()
+        """Poll every feed on its own schedule until cancelled; a feed added meanwhile
+        (`add_feed`) is polled at once, whether or not any feed was configured."""
+        self._running = True
 
         async def delayed(spec: FeedSpec) -> None:
             await asyncio.sleep(self.next_delay(spec, self.store.feed_state(spec.id)))
             await self._loop(spec)
 
-        for spec in self._feeds.values():
-            if not self.store.feed_state(spec.id).gone:
-                self._tasks[spec.id] = asyncio.create_task(delayed(spec))
         try:
-            await asyncio.gather(*self._tasks.values())
+            await self.poll_all()
+            self.first_poll_done.set()
+            for spec in list(self._feeds.values()):
+                if spec.id not in self._tasks and not self.store.feed_state(spec.id).gone:
+                    self._start(spec, delayed(spec))
+            await asyncio.Event().wait()  # the feeds' own tasks do the work from here
         finally:
+            self._running = False
             for task in self._tasks.values():
                 task.cancel()
+            self._tasks.clear()

@@ -75,13 +75,20 @@ async def feeds(cmd: Command, deps: Deps) -> Reply:
             mark = "⚠️"
         elif state.last_success is None:
             mark = "⏳"
+        elif state.stale_alerted:
+            mark = "💤"
         else:
             mark = "✅"
         origin = " " + tr(lang, "(added by an admin)") if spec.origin == "admin" else ""
         reply.add(f"{mark} ", Span(spec.id, "bold"), f" · {spec.type}{origin} · ",
                   Span(spec.url, "link", url=spec.url))
         lines = [tr(lang, "last success: {when}", when=_when(deps, state.last_success, lang)),
-                 tr(lang, "releases: {n}", n=state.items_seen)]
+                 tr(lang, "releases: {n}", n=state.items_seen),
+                 tr(lang, "newest release arrived: {when}",
+                    when=_when(deps, state.last_new_at, lang))]
+        if state.stale_alerted:
+            lines.append(tr(lang, "stale: nothing new since {when}",
+                            when=_when(deps, state.quiet_since, lang)))
         if state.consecutive_failures:
             lines.append(tr(lang, "failures in a row: {n}", n=state.consecutive_failures))
         if state.last_error:

@@ -9,7 +9,7 @@ from typing import Any
 from bot.models import Chat, FeedSpec, FeedState, Item, PendingLink, Subscription
 
 _ITEM_TIMES = ("published", "first_seen", "updated_at")
-_FEED_TIMES = ("last_attempt", "last_success", "last_error_at")
+_FEED_TIMES = ("last_attempt", "last_success", "last_error_at", "last_new_at", "watched_since")
 
 
 def dt_to_doc(value: datetime | None) -> str | None:
