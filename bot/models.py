@@ -180,6 +180,11 @@ class Chat:
     created_at: datetime | None = None
     deactivated_reason: str | None = None
     last_digest_on: str | None = None  # ISO date of the last digest sent
+    # what an alert's button ("Mute", "Unsubscribe") changed, for its "Undo": the token the
+    # Undo button carries, and the topics and keywords followed before the change
+    undo_token: str = ""
+    undo_topics: list[str] = field(default_factory=list)
+    undo_keywords: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -188,6 +193,25 @@ class Chat:
 
 def chat_key(platform: str, chat_id: str | int) -> str:
     return f"{platform}:{chat_id}"
+
+
+# A Telegram forum topic (thread) is a chat of its own: its chat_id is "<chat id>:<thread id>",
+# so subscriptions, cursors and sent stories work per thread unchanged. The General topic is
+# the group itself (no thread).
+THREAD_SEP = ":"
+
+
+def thread_chat_id(chat_id: str | int, thread_id: int | None) -> str:
+    """The chat_id of a group's thread ("-1001:42"), or of the group when there is none."""
+    return f"{chat_id}{THREAD_SEP}{thread_id}" if thread_id else str(chat_id)
+
+
+def split_thread(chat_id: str) -> tuple[str, int | None]:
+    """("-1001", 42) from "-1001:42"; (chat_id, None) for a chat that is no thread."""
+    base, sep, thread = chat_id.rpartition(THREAD_SEP)
+    if sep and base and thread.isdigit():
+        return base, int(thread)
+    return chat_id, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +270,11 @@ class Reply:
     announce: bool = False  # Slack: the change is announced in the channel
     link_preview: bool = False
     silent: bool = False  # nothing to send (e.g. a command for another bot)
+    # a tapped button's answer: `new_message` is sent anew, the tapped message left as it is;
+    # `replace` takes the tapped message's place wherever it is (an alert, on Slack too)
+    new_message: bool = False
+    replace: bool = False
+    toast: bool = False  # a tapped button's answer for the tapper alone; the message stays
 
     @classmethod
     def text(cls, *lines: str, **kwargs: object) -> Reply:

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.delivery.pacing import Pacer
-from bot.models import Chat, Reply
+from bot.models import Chat, Reply, chat_key, split_thread, thread_chat_id
 from bot.platforms.base import (
     ChatMovedError,
     PermanentSendError,
+    ThreadGoneError,
     TransientSendError,
     Transport,
 )
@@ -38,8 +40,12 @@ class DeliveryStats:
 
 class Sender:
     def __init__(self, store: Store, transports: dict[str, Transport],
-                 max_backoff: float = 300.0) -> None:
+                 max_backoff: float = 300.0,
+                 on_thread_gone: Callable[[Chat], Awaitable[None]] | None = None) -> None:
+        """`on_thread_gone(chat)`: told once when a forum topic's chat record was deactivated
+        because the topic was deleted (to tell the group)."""
         self.store = store
+        self.on_thread_gone = on_thread_gone
         self.transports = transports
         self.max_backoff = max_backoff
         self.stats = DeliveryStats()
@@ -48,13 +54,17 @@ class Sender:
                            for name, t in transports.items()}
         self._failures: dict[str, int] = {}  # chat key -> failed attempts in a row
         self.moved_to = ""  # the new key of the chat whose send answered "moved"
+        # old key -> new key of every chat record moved with a migrated group (its threads)
+        self.renamed: dict[str, str] = {}
 
     async def send(self, chat: Chat, reply: Reply) -> Outcome:
         """One attempt, after the chat's and the platform's pacing; a retry is paced later by
         the backoff (or the platform's retry_after) this sets."""
         transport = self.transports[chat.platform]
         pacer = self.pacers[chat.platform]
-        await pacer.wait(chat.key, chat.kind != "private")
+        # a group's forum topics share the group's limits
+        pace_key = chat_key(chat.platform, split_thread(chat.chat_id)[0])
+        await pacer.wait(pace_key, chat.kind != "private")
         try:
             async with self.semaphores[chat.platform]:
                 await transport.send(chat, reply)
@@ -64,14 +74,25 @@ class Sender:
             delay = exc.retry_after if exc.retry_after else min(2.0 ** failures,
                                                                 self.max_backoff)
             log.info("event=send_retry chat=%s delay=%.1f reason=%s", chat.key, delay, exc)
-            pacer.defer(chat.key, delay)
+            pacer.defer(pace_key, delay)
             return "retry"
+        except ThreadGoneError as exc:
+            self.deactivate(chat, str(exc))
+            if self.on_thread_gone is not None:
+                try:
+                    await self.on_thread_gone(chat)
+                except Exception as notice_exc:  # the notice is a courtesy; delivery goes on
+                    log.warning("event=thread_gone_notice_failed chat=%s error=%r", chat.key,
+                                str(notice_exc))
+            return "gone"
         except PermanentSendError as exc:
             self.deactivate(chat, str(exc))
             return "gone"
         except ChatMovedError as exc:
             new_chat = replace(chat, chat_id=exc.new_chat_id)
             self.store.move_chat(chat.key, new_chat)
+            self.renamed[chat.key] = new_chat.key
+            self._move_threads(chat, new_chat)
             self.stats.migrated += 1
             self.moved_to = new_chat.key
             log.info("event=chat_migrated old=%s new=%s", chat.key, new_chat.key)
@@ -82,11 +103,24 @@ class Sender:
             failures = self._failed(chat.key)
             self.stats.failed += 1
             log.exception("event=send_error chat=%s error=%s", chat.key, exc)
-            pacer.defer(chat.key, min(2.0 ** failures, self.max_backoff))
+            pacer.defer(pace_key, min(2.0 ** failures, self.max_backoff))
             return "retry"
         self._failures.pop(chat.key, None)
         self.stats.sent += 1
         return "sent"
+
+    def _move_threads(self, chat: Chat, new_chat: Chat) -> None:
+        """The group's other records (its General topic and each forum topic) move with it."""
+        old_base, _ = split_thread(chat.chat_id)
+        new_base, _ = split_thread(new_chat.chat_id)
+        for other in self.store.chats(chat.platform):
+            base, thread_id = split_thread(other.chat_id)
+            if base != old_base or other.key == chat.key:
+                continue
+            moved = replace(other, chat_id=thread_chat_id(new_base, thread_id))
+            self.store.move_chat(other.key, moved)
+            self.renamed[other.key] = moved.key
+            log.info("event=chat_migrated old=%s new=%s", other.key, moved.key)
 
     def _failed(self, key: str) -> int:
         self._failures[key] = self._failures.get(key, 0) + 1

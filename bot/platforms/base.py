@@ -37,6 +37,11 @@ class PermanentSendError(SendError):
     """The chat cannot be reached any more (blocked, kicked, deleted): deactivate it."""
 
 
+class ThreadGoneError(PermanentSendError):
+    """A forum topic (thread) was deleted: only that thread's chat record stops; its group
+    lives on (Telegram's "message thread not found")."""
+
+
 class ChatMovedError(SendError):
     """The chat lives under a new id now (Telegram group -> supergroup)."""
 

@@ -16,6 +16,10 @@ What it does:
   editMessageText, editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands,
   getChat, getChatMember, getChatAdministrators. Any other method answers ``true`` and is listed
   in ``fake.unknown_methods`` (a 404 would make PTB raise InvalidToken).
+- Forum topics: ``add_forum(chat, threads)``; ``push_message(..., thread_id=N)`` writes in a
+  topic (``message_thread_id``, ``is_topic_message``); sendMessage with ``message_thread_id``
+  posts there, and answers 400 "message thread not found" for an unknown or deleted topic
+  (``delete_thread``).
 - sendMessage/editMessageText with ``parse_mode=HTML`` are parsed with Telegram's HTML rules
   (allowed tags, the four named entities, nesting): a bad text gets Telegram's 400 "can't parse
   entities". ``message.text`` is the parsed plain text, ``message.html`` what the bot sent.
@@ -161,6 +165,21 @@ class FakeTelegram(BotApiMethods):
             self._usernames[username.lower().lstrip("@")] = chat_id
         return state.chat
 
+    def add_forum(self, chat_id: int, threads: tuple[int, ...] = (),
+                  title: str | None = None) -> dict[str, Any]:
+        """A supergroup with topics (is_forum) and its topics' message_thread_ids (the General
+        topic is none of them: messages there carry no thread)."""
+        chat = self.add_chat(chat_id, "supergroup", title=title)
+        chat["is_forum"] = True
+        self._chats[chat_id].threads.update(threads)
+        return chat
+
+    def delete_thread(self, chat_id: int, thread_id: int) -> None:
+        """The topic is deleted: sends to it get 400 "message thread not found"."""
+        state = self._chats[chat_id]
+        state.threads.discard(thread_id)
+        state.deleted_threads.add(thread_id)
+
     def set_member(self, chat_id: int, user_id: int, status: str = "administrator") -> None:
         """status: creator | administrator | member | restricted | left | kicked."""
         self.members[(chat_id, user_id)] = status
@@ -174,6 +193,9 @@ class FakeTelegram(BotApiMethods):
         self.migrated[old_chat_id] = new_chat_id
         old = self._chats.get(old_chat_id)
         self.add_chat(new_chat_id, "supergroup", title=old.chat.get("title") if old else None)
+        if old is not None and old.threads:  # its topics live on in the supergroup
+            self._chats[new_chat_id].chat["is_forum"] = True
+            self._chats[new_chat_id].threads.update(old.threads)
         for (chat, user), status in list(self.members.items()):
             if chat == old_chat_id:
                 self.members[(new_chat_id, user)] = status
@@ -214,15 +236,20 @@ class FakeTelegram(BotApiMethods):
                      chat_type: str = "private", *, username: str | None = None,
                      title: str | None = None, chat_username: str | None = None,
                      sender_chat: dict[str, Any] | None = None,
-                     language_code: str | None = None) -> dict[str, Any]:
+                     language_code: str | None = None,
+                     thread_id: int | None = None) -> dict[str, Any]:
         """A user (or, for channels, the channel) writes `text`; a leading /command gets its
         bot_command entity; `language_code` is the user's app language (kept for the user's
-        later updates). Returns the update."""
+        later updates); `thread_id`: in that topic of a forum (see add_forum). Returns the
+        update."""
         chat = self.add_chat(chat_id, chat_type, title=title, username=chat_username)
         state = self._chats[chat_id]
         message: dict[str, Any] = {"message_id": state.next_message_id, "date": int(time.time()),
                                    "chat": chat, "text": text}
         state.next_message_id += 1
+        if thread_id is not None:
+            message["message_thread_id"] = thread_id
+            message["is_topic_message"] = True
         if chat_type != "channel" and user_id is not None:
             message["from"] = self.user(user_id, username, language_code)
             if chat_type == "private":

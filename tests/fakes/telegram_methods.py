@@ -199,6 +199,9 @@ class BotApiMethods:
         parsed = self._text(call, params)
         if isinstance(parsed, web.Response):
             return parsed
+        thread_id = int(params.get("message_thread_id") or 0)
+        if thread_id and thread_id not in state.threads:
+            return self._error(call, 400, "Bad Request: message thread not found")
         now = call.time
         if self.limits is not None:
             retry_after = self._over_limit(state, now)
@@ -210,6 +213,9 @@ class BotApiMethods:
         msg: dict[str, Any] = {"message_id": state.next_message_id, "date": int(time.time()),
                                "chat": state.chat, "from": self.bot, "text": text, "html": raw}
         state.next_message_id += 1
+        if thread_id:
+            msg["message_thread_id"] = thread_id
+            msg["is_topic_message"] = True
         if params.get("reply_markup"):
             msg["reply_markup"] = params["reply_markup"]
         if params.get("link_preview_options"):

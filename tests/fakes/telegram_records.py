@@ -50,3 +50,5 @@ class ChatState:
     next_message_id: int = 1
     last_send: float = -1e9
     window: deque[float] = field(default_factory=deque)
+    threads: set[int] = field(default_factory=set)  # forum topics (message_thread_id)
+    deleted_threads: set[int] = field(default_factory=set)

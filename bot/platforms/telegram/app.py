@@ -36,7 +36,7 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, tr
-from bot.models import Chat, ChatKind, Command, Reply
+from bot.models import Chat, ChatKind, Command, Reply, thread_chat_id
 from bot.platforms.base import AdminAlert, chat_language
 from bot.platforms.chat_locks import ChatLocks
 from bot.platforms.telegram.request import AiohttpRequest
@@ -50,6 +50,7 @@ log = logging.getLogger("newsbot.telegram")
 ADMIN_CACHE_SECONDS = 60.0
 POOL_SIZE = 64
 ALLOWED_UPDATES = ["message", "channel_post", "callback_query"]
+MAX_TOAST = 200  # characters of an answerCallbackQuery text
 _ADMIN = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 # the language of the chat whose command is being answered (for texts written during dispatch)
@@ -69,6 +70,15 @@ def build_application(token: str, base_url: str, pool_size: int = POOL_SIZE) -> 
         .concurrent_updates(32)
         .build()
     )
+
+
+def _thread(message: object) -> int | None:
+    """The forum topic a message belongs to; None in the General topic and outside forums
+    (a reply thread of an ordinary supergroup also has a message_thread_id: not a topic)."""
+    if not getattr(message, "is_topic_message", False):
+        return None
+    thread_id = getattr(message, "message_thread_id", None)
+    return thread_id if isinstance(thread_id, int) else None
 
 
 def _chat_kind(chat_type: str) -> ChatKind:
@@ -231,7 +241,8 @@ class TelegramAdapter:
             is_chat_admin = False
         title = chat.title or chat.username or (chat.full_name or "")
         return Command(
-            platform="telegram", chat_id=str(chat.id), name=name, args=list(args),
+            platform="telegram", chat_id=thread_chat_id(chat.id, _thread(message)),
+            name=name, args=list(args),
             chat_kind=kind, chat_title=title,
             user_id=str(user.id) if user else "",
             user_name=(user.username or user.full_name) if user else "",
@@ -266,12 +277,14 @@ class TelegramAdapter:
         async with self._lock(message.chat_id):
             reply, lang = await self._dispatch(cmd)
             if not reply.silent:
-                await self.transport.answer(message.chat_id, reply, lang=lang)
+                await self.transport.answer(message.chat_id, reply, lang=lang,
+                                            thread_id=_thread(message))
 
     async def _on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None:
             return
+        toast: str | None = None
         try:
             message = query.message
             if message is None or not query.data:
@@ -281,12 +294,15 @@ class TelegramAdapter:
                 return
             async with self._lock(message.chat.id):
                 reply, lang = await self._dispatch(cmd)
-                if not reply.silent:
+                if reply.toast:  # for the tapper alone: the message stays as it is
+                    toast = reply.plain()[:MAX_TOAST]
+                elif not reply.silent:
                     await self.transport.answer(message.chat.id, reply,
-                                                edit=message.message_id, lang=lang)
+                                                edit=message.message_id, lang=lang,
+                                                thread_id=_thread(message))
         finally:
             try:
-                await query.answer()
+                await query.answer(text=toast, show_alert=toast is not None)
             except TelegramError as exc:
                 log.info("event=callback_answer_failed error=%r", exc.message)
 

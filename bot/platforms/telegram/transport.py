@@ -23,13 +23,14 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
-from bot.models import Chat, Reply
+from bot.models import Chat, Reply, split_thread, thread_chat_id
 from bot.platforms.base import (
     TELEGRAM_LIMITS,
     ChatMovedError,
     PermanentSendError,
     RateLimits,
     SendError,
+    ThreadGoneError,
     TransientSendError,
     fallback_reply,
 )
@@ -43,6 +44,7 @@ REPLY_RETRY_CAP = 30.0  # a command reply waits at most this long for a 429 to p
 _GONE = ("chat not found", "user is deactivated", "group chat was deactivated",
          "bot is not a member", "have no rights to send", "not enough rights to send",
          "chat_write_forbidden", "peer_id_invalid", "bot was kicked", "channel_private")
+THREAD_GONE = "message thread not found"  # a forum topic was deleted (or closed for good)
 
 
 def chat_target(chat_id: str) -> int | str:
@@ -65,12 +67,14 @@ def _retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-def map_send_error(exc: TelegramError) -> SendError:
-    """A PTB error -> the SendError delivery understands."""
+def map_send_error(exc: TelegramError, thread_id: int | None = None) -> SendError:
+    """A PTB error -> the SendError delivery understands (a moved chat's thread moves with it)."""
     if isinstance(exc, RetryAfter):
         return TransientSendError("rate limited", retry_after=_retry_seconds(exc))
     if isinstance(exc, ChatMigrated):
-        return ChatMovedError(str(exc.new_chat_id))
+        return ChatMovedError(thread_chat_id(exc.new_chat_id, thread_id))
+    if isinstance(exc, BadRequest) and thread_id and THREAD_GONE in exc.message.lower():
+        return ThreadGoneError(exc.message)
     if isinstance(exc, Forbidden):
         return PermanentSendError(exc.message)
     if isinstance(exc, BadRequest) and _chat_gone(exc):
@@ -94,7 +98,8 @@ class TelegramTransport:
         chunks = fit_html(reply, chat.language)  # one release: one message
         if not chunks:
             return
-        target = chat_target(chat.chat_id)
+        base, thread_id = split_thread(chat.chat_id)
+        target = chat_target(base)
         markup = keyboard(reply.buttons)
         gap = 1.0 if chat.kind == "private" else 60.0 / (self.limits.group_per_minute or 20)
         for i, text in enumerate(chunks):
@@ -102,28 +107,31 @@ class TelegramTransport:
                 await asyncio.sleep(gap)  # delivery paced the first; keep the chat's limit
             last = i == len(chunks) - 1
             try:
-                await self._send_one(target, text, reply, markup if last else None)
+                await self._send_one(target, text, reply, markup if last else None, thread_id)
             except TelegramError as exc:
-                raise map_send_error(exc) from exc
+                raise map_send_error(exc, thread_id) from exc
 
     async def _send_one(self, target: int | str, text: str, reply: Reply,
-                        markup: InlineKeyboardMarkup | None) -> None:
+                        markup: InlineKeyboardMarkup | None, thread_id: int | None) -> None:
         bot = self.application.bot
         try:
             await bot.send_message(target, text, parse_mode=ParseMode.HTML,
                                    link_preview_options=link_preview(reply),
-                                   reply_markup=markup, disable_notification=False)
+                                   reply_markup=markup, disable_notification=False,
+                                   message_thread_id=thread_id)
         except BadRequest as exc:
-            if _chat_gone(exc):
+            if _chat_gone(exc) or THREAD_GONE in exc.message.lower():
                 raise
             # our markup or a feed's URL was refused: the plain text still gets through
             log.warning("event=send_fallback_plain chat=%s reason=%r", target, exc.message)
             await bot.send_message(target, plain_text(text),
-                                   link_preview_options=link_preview(reply), reply_markup=None)
+                                   link_preview_options=link_preview(reply), reply_markup=None,
+                                   message_thread_id=thread_id)
 
     async def answer(self, chat_id: int, reply: Reply, edit: int | None = None,
-                     lang: str = "en") -> None:
-        """Answer a command: edit the tapped message when there is one, else send.
+                     lang: str = "en", thread_id: int | None = None) -> None:
+        """Answer a command: edit the tapped message when there is one, else send (in the
+        forum topic `thread_id` the command came from, if any).
 
         Never raises: a command's answer that cannot be sent is logged. `lang` is the chat's
         language, for the apology when the reply cannot be rendered.
@@ -136,10 +144,10 @@ class TelegramTransport:
             chunks = fit_html(reply, lang)
         if not chunks:
             return
-        if edit is not None and len(chunks) == 1 and await self._edit(chat_id, edit, chunks[0],
-                                                                     reply):
+        if edit is not None and not reply.new_message and len(chunks) == 1 \
+                and await self._edit(chat_id, edit, chunks[0], reply):
             return
-        chat = Chat(platform="telegram", chat_id=str(chat_id),
+        chat = Chat(platform="telegram", chat_id=thread_chat_id(chat_id, thread_id),
                     kind="private" if chat_id > 0 else "group", language=lang)
         for attempt in range(2):
             try:
