@@ -34,6 +34,10 @@ class StorePort(Protocol):
         """Newest first by publication date."""
         ...
 
+    def items_after(self, seq: int, limit: int = 1000) -> list[Item]:
+        """Releases stored after `seq`, in sequence order."""
+        ...
+
     # stories: the language editions of one release
     def story(self, story_id: str) -> Story:
         """Every stored edition of the story (none for an unknown id)."""

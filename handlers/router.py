@@ -8,6 +8,7 @@ Button actions are command lines without the slash, parsed the same way as typed
     latest --page <N> <n> [<topic>]    the next page of /latest
     search --page <N> --q <hash>       the next page of the chat's search with that hash
     language <az|ru|en>                the chat's language (admins, in groups and channels)
+    alert mute|stop|undo|last ...      an alert's buttons (handlers/alert_actions.py)
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from dataclasses import replace
 
 from bot.i18n import N_, tr
 from bot.models import Command, Reply
-from handlers import admin, channels, digest, keywords, language, news, subscriptions
+from handlers import (
+    admin,
+    alert_actions,
+    channels,
+    digest,
+    keywords,
+    language,
+    news,
+    subscriptions,
+)
 from handlers.commands import CommandSpec, Handler
 from handlers.common import NOT_ADMIN, chat_language, prefix
 from handlers.deps import Deps
@@ -85,6 +95,9 @@ COMMANDS: dict[str, CommandSpec] = {
 }
 
 ALIASES: dict[str, str] = {"sub": "subscribe", "unsub": "unsubscribe"}
+
+# actions only a tapped button sends: in no menu or help, unknown when typed
+BUTTON_ACTIONS: dict[str, Handler] = {"alert": alert_actions.alert}
 
 # quotes that group words ("free zone", “free zone”, «free zone»); only at a word's start,
 # so apostrophes and inch marks inside words stay as they are
@@ -177,6 +190,8 @@ async def dispatch(cmd: Command, deps: Deps) -> Reply:
         cmd = replace(cmd, language=chat_language(cmd, deps))
         name = ALIASES.get(cmd.name, cmd.name)
         spec = COMMANDS.get(name)
+        if spec is None and cmd.via_button and name in BUTTON_ACTIONS:
+            return await BUTTON_ACTIONS[name](cmd, deps)
         if spec is None:
             return _unknown(cmd)
         if name != cmd.name:

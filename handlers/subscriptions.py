@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import N_, topic_description, tr
 from bot.models import Button, Chat, Command, Reply, Span
+from handlers.alert_actions import last_buttons
 from handlers.common import (
     UNSUBSCRIBE_HINT,
     WELCOME_BACK,
@@ -198,6 +199,7 @@ async def subscribe(cmd: Command, deps: Deps) -> Reply:
            command=typed(cmd, "latest")))
     if back:
         reply.add(tr(lang, WELCOME_BACK))
+    reply.buttons = last_buttons(deps, added, lang)
     return announce(cmd, reply)
 
 

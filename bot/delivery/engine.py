@@ -30,10 +30,11 @@ from bot.delivery.pacing import Committer
 from bot.delivery.sender import Sender
 from bot.delivery.stories import decide
 from bot.matching import wants, wants_story
-from bot.models import Chat, Item, SentStory, Story, utcnow
+from bot.models import Chat, Item, SentStory, Story, split_thread, utcnow
 from bot.platforms.base import Transport
 from bot.store import Store
 from bot.summary import TopicLabel, notification, topic_id_label
+from handlers.alert_actions import alert_buttons, thread_gone_notice
 
 log = logging.getLogger("newsbot.delivery")
 
@@ -70,7 +71,7 @@ class Delivery:
         self.tz = tz
         self.topic_label = topic_label
         self.clock = clock
-        self.sender = Sender(store, transports, max_backoff)
+        self.sender = Sender(store, transports, max_backoff, on_thread_gone=self._thread_gone)
         self.stats = self.sender.stats
         self.edition_wait = timedelta(seconds=edition_wait)
         self.expected_languages = dict(expected_languages or {})
@@ -270,6 +271,14 @@ class Delivery:
     async def _worker(self, key: str, queue: _ChatQueue) -> None:
         while queue.items and not self._stopping:
             chat = self.store.get_chat(key)
+            if chat is None and key in self.sender.renamed:  # moved with its migrated group
+                new_key = self.sender.renamed[key]
+                self._carry_sent_stories(key, new_key, queue)
+                if self._queues.get(key) is queue:
+                    self._queues.pop(key)
+                self._queues.setdefault(new_key, queue)
+                key = new_key
+                continue
             if chat is None or not chat.active:
                 queue.items.clear()
                 queue.held.clear()
@@ -286,6 +295,7 @@ class Delivery:
             item, story, edition = job
             reply = notification(edition, self.tz, self.topic_label, lang=chat.language,
                                  others=story.others(edition))
+            reply.buttons = alert_buttons(chat, story, edition, self.topic_label)
             outcome = await self.sender.send(chat, reply)
             if outcome == "sent":
                 self.store.record_story_sent(SentStory(key, story.id, edition.id, self.clock()))
@@ -304,6 +314,14 @@ class Delivery:
                 queue.items.clear()
                 queue.held.clear()
                 return
+
+    async def _thread_gone(self, chat: Chat) -> None:
+        """A forum topic was deleted: its record is off; the group's General topic is told
+        once, in the chat's language, which alerts stopped and how to get them back."""
+        base, _ = split_thread(chat.chat_id)
+        group = Chat(platform=chat.platform, chat_id=base, kind=chat.kind, title=chat.title,
+                     language=chat.language)
+        await self.sender.send(group, thread_gone_notice(chat, self.topic_label))
 
     def _carry_sent_stories(self, old_key: str, new_key: str, queue: _ChatQueue) -> None:
         """A migrated chat keeps what it was sent of the stories still queued for it (sent

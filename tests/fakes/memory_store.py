@@ -72,6 +72,11 @@ class MemoryStore:
         for item in self._by_date():
             yield deepcopy(item)
 
+    def items_after(self, seq: int, limit: int = 1000) -> list[Item]:
+        """Releases stored after `seq`, in sequence order."""
+        after = sorted((i for i in self.items.values() if i.seq > seq), key=lambda i: i.seq)
+        return [deepcopy(i) for i in after[:limit]]
+
     def latest(self, limit: int = 5, offset: int = 0, topic: str | None = None) -> list[Item]:
         """Newest first by publication date."""
         newest = [i for i in reversed(self._by_date()) if topic is None or topic in i.topics]
