@@ -261,6 +261,15 @@ class FakeSlack:
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             return {"ok": True, "channel": p["channel"], "ts": ts,
                     "message": {"text": p.get("text"), "ts": ts}}
+        if method == "chat.update":
+            if not p.get("channel"):
+                return {"ok": False, "error": "channel_not_found"}
+            if not p.get("ts"):
+                return {"ok": False, "error": "message_not_found"}
+            if not p.get("text") and not p.get("blocks"):
+                return {"ok": False, "error": "no_text"}
+            return {"ok": True, "channel": p["channel"], "ts": p["ts"], "text": p.get("text"),
+                    "message": {"text": p.get("text"), "ts": p["ts"]}}
         if method == "chat.postEphemeral":
             refused = message_error(p)
             if refused is not None:

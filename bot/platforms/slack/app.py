@@ -262,9 +262,16 @@ class SlackAdapter:
         if from_home:
             await self.publish_home(user_id, note=reply)
             return
-        await self.transport.answer(reply, response_url=body.get("response_url"),
-                                    channel_id=channel_id, user_id=user_id,
-                                    replace=bool(container.get("is_ephemeral")), lang=lang)
+        ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+        where = str(container.get("channel_id") or channel.get("id") or "")
+        if reply.replace and ts and where and not container.get("is_ephemeral") \
+                and await self.transport.update(where, str(ts), reply, lang=lang):
+            pass  # the alert now shows what its button did
+        else:
+            replace = bool(container.get("is_ephemeral")) and not reply.new_message
+            await self.transport.answer(reply, response_url=body.get("response_url"),
+                                        channel_id=channel_id, user_id=user_id,
+                                        replace=replace, lang=lang)
         if cmd.chat_kind == "private":
             await self.publish_home(user_id)
 

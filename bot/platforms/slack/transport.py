@@ -167,6 +167,20 @@ class SlackTransport:
             log.warning("event=slack_answer_failed channel=%s user=%s error=%s",
                         channel_id, user_id, exc)
 
+    async def update(self, channel: str, ts: str, reply: Reply, lang: str = "en") -> bool:
+        """Put `reply` in place of the message `ts` (an alert whose button was pressed), through
+        chat.update: a response_url lasts 30 minutes, an alert's buttons much longer. False
+        when Slack refused (the caller answers another way)."""
+        if self.client is None:
+            return False
+        try:
+            text, blocks = render_blocks(reply, lang=lang)
+            await self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        except Exception as exc:
+            log.warning("event=slack_update_failed channel=%s error=%s", channel, exc)
+            return False
+        return True
+
     async def _post_response_url(self, url: str, payload: dict[str, Any]) -> bool:
         if self.session is None or not url.startswith(("https://", "http://")):
             return False
