@@ -5,7 +5,8 @@ One poll:
 1. fetch the list page (conditional GET with the feed's validators); collect the links that match
    `spec.link_pattern` and queue the ones never seen before in `state.pending_links`, oldest
    first (`links.py`);
-2. fetch at most `spec.max_new_per_poll` pending articles, oldest first, with a politeness pause
+2. fetch `spec.max_new_per_poll` pending articles, oldest first (up to ten times as many while a
+   backlog of more than two polls' worth waits: `links.batch_size`), with a politeness pause
    between them - also when the list page answered 304, so a backlog drains over later polls;
 3. extract each article (`article.py`: trafilatura for the main text, our own reading of the page
    for the title and date), learn the source's boilerplate lines and clean the text
@@ -40,6 +41,7 @@ from bot.sources.dates import offset_minutes
 from bot.sources.fetch import Fetcher, FetchError
 from bot.sources.ids import normalise_url
 from bot.sources.links import (
+    batch_size,
     find_article_links,
     mark_seen,
     next_batch,
@@ -120,7 +122,9 @@ async def _fetch_articles(
     failures: dict[str, int] = {}  # url -> new failure count
     done: set[str] = set()
     in_a_row = 0
-    for link in next_batch(state, max(0, spec.max_new_per_poll)):
+    size = batch_size(len(state.pending_links), spec.max_new_per_poll,
+                      spec.interval_seconds, spec.request_delay_seconds)
+    for link in next_batch(state, size):
         key = normalise_url(link.url)
         if is_known(key):  # another source (or an earlier life of this one) has it
             done.add(link.url)

@@ -12,9 +12,11 @@ from trafilatura.utils import load_html
 from bot.models import FeedState, PendingLink
 from bot.sources.ids import normalise_url, numeric_id
 
-MAX_SEEN_LINKS = 5000
+MAX_SEEN_LINKS = 2000  # twice what one list page yields; a fetched article is in the store anyway
 MAX_LINKS_PER_PAGE = 1000  # links taken from one list page: the first (the newest)
 MAX_PENDING_LINKS = 2000  # links queued; beyond it the oldest are dropped
+# a backlog of more than two polls' worth is fetched up to this many times faster
+CATCH_UP_FACTOR = 10
 
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "#")
 
@@ -74,6 +76,21 @@ def queue_links(state: FeedState, links: list[str], is_known: Callable[[str], bo
         pending.sort(key=lambda link: numeric_id(link.url) or 0)
     state.pending_links = pending[-MAX_PENDING_LINKS:]
     return added
+
+
+def batch_size(pending: int, max_new: int, interval_seconds: float, delay_seconds: float) -> int:
+    """How many pending links one poll fetches: `max_new`, or, when more than two polls' worth
+    wait (a new source's backlog, a site that published a lot), up to CATCH_UP_FACTOR times
+    that, so the backlog drains in a few polls instead of hundreds. The politeness pauses
+    (`delay_seconds` each) never take more than half the interval between polls."""
+    if max_new <= 0:
+        return 0
+    if pending <= 2 * max_new:
+        return max_new
+    n = min(pending, CATCH_UP_FACTOR * max_new)
+    if delay_seconds > 0:
+        n = min(n, max(max_new, int(interval_seconds / 2 / delay_seconds)))
+    return n
 
 
 def next_batch(state: FeedState, limit: int) -> list[PendingLink]:
