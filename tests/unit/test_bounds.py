@@ -126,3 +126,25 @@ async def test_chats_have_their_own_locks_kept_only_while_in_use() -> None:
     del slow, same
     gc.collect()
     assert len(locks) == 0  # nothing kept for chats that are done
+
+
+# ---- HTML sources: how many articles a poll fetches ------------------------------------------
+
+
+def test_a_large_backlog_is_fetched_faster_within_bounds() -> None:
+    from bot.sources.links import CATCH_UP_FACTOR, batch_size
+
+    assert batch_size(3, 10, 300, 1.0) == 10  # the usual poll
+    assert batch_size(20, 10, 300, 1.0) == 10  # two polls' worth: no hurry
+    assert batch_size(990, 10, 300, 1.0) == 10 * CATCH_UP_FACTOR  # a new source's backlog
+    assert batch_size(35, 10, 300, 1.0) == 35  # the whole of a small backlog at once
+    # the pauses between fetches take at most half the interval (60 s: 30 pauses of 1 s) ...
+    assert batch_size(990, 10, 60, 1.0) == 30
+    # ... but never fewer than max_new_per_poll; 0 still means "fetch nothing"
+    assert batch_size(990, 10, 5, 1.0) == 10
+    assert batch_size(990, 0, 300, 1.0) == 0
+    polls, pending = 0, 990
+    while pending:
+        pending -= min(pending, batch_size(pending, 10, 300, 1.0))
+        polls += 1
+    assert polls <= 12  # 99 polls (8 hours at 300 s) at ten a poll
