@@ -22,13 +22,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
 from bot.app import App
+from bot.classify import Classifier
 from bot.config import FetchSettings, Settings, TelegramSettings
 from bot.models import FeedSpec, Reply, Subscription
+from bot.poller import Poller
+from bot.sources import Fetcher
 from bot.store import Store
 from bot.store import files as store_files
 from tests.conftest import until
@@ -375,3 +379,38 @@ async def test_a_stale_source_alerts_once_and_again_once_when_it_recovers(
             assert len(alerts(tg, fresh)) == 1 and len(alerts(tg, stale)) == 1
             status, health = await get_json(healthz)
             assert health["feeds"]["quiet"]["status"] == "ok"
+
+
+async def test_an_unexpected_error_in_a_poll_is_logged_counted_and_the_schedule_goes_on(
+    tmp_path: Path, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="newsbot")
+    feeds.publish("news", entry(1))
+    fetcher = Fetcher(FetchSettings(timeout_seconds=1, connect_timeout_seconds=0.5,
+                                    allow_private=True, jitter=0.0))
+    calls: list[int] = []
+
+    def on_new(items: list[Any]) -> None:  # a hook that breaks every time it is called
+        calls.append(len(items))
+        raise RuntimeError("hook broken")
+
+    with Store(tmp_path / "data") as store:
+        spec = FeedSpec(id="news", url=feeds.url("news"), interval_seconds=1)
+        poller = Poller(store, fetcher, Classifier(), None, [spec], fetcher.settings,
+                        ZoneInfo("Asia/Baku"), on_new=on_new)
+        runner = asyncio.create_task(poller.run())
+        try:
+            await asyncio.wait_for(poller.first_poll_done.wait(), WAIT)
+            feeds.publish("news", entry(2))
+            await until(lambda: poller.crashes >= 1, WAIT, what="the broken hook met")
+            feeds.publish("news", entry(3))
+            await until(lambda: calls == [1, 1], WAIT, what="the next release, on the schedule")
+            assert not runner.done()
+        finally:
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+            await fetcher.aclose()
+        assert store.count_items() == 3
+    assert any(r.levelno >= logging.ERROR and "event=poll_crash feed=news" in r.getMessage()
+               for r in caplog.records)
