@@ -8,9 +8,12 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+from bot.urls import mask_credentials
+
 
 class RedactSecrets(logging.Filter):
-    """Replace every known secret (tokens end up in URLs that libraries log) with ***."""
+    """Replace every known secret (tokens end up in URLs that libraries log) with ***, and the
+    password of every URL (a feed's `https://user:pass@host/`) too."""
 
     def __init__(self, secrets: Iterable[str | None]) -> None:
         super().__init__()
@@ -19,15 +22,14 @@ class RedactSecrets(logging.Filter):
     def scrub(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        return text
+        return mask_credentials(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            record.msg = self.scrub(record.getMessage())
-            record.args = None
-            if record.exc_info and record.exc_info[1] is not None:
-                record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
-                record.exc_info = None
+        record.msg = self.scrub(record.getMessage())
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
         return True
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from bot.config import check_feed_id
 from bot.i18n import format_datetime, tr
 from bot.models import Command, FeedSpec, FeedState, Reply, Span
+from bot.urls import mask_credentials, url_key
 from handlers.common import (
     ADDFEED_HINT,
     NOT_ADMIN,
@@ -80,8 +81,9 @@ async def feeds(cmd: Command, deps: Deps) -> Reply:
         else:
             mark = "✅"
         origin = " " + tr(lang, "(added by an admin)") if spec.origin == "admin" else ""
+        shown = mask_credentials(spec.url)  # never a password in a chat
         reply.add(f"{mark} ", Span(spec.id, "bold"), f" · {spec.type}{origin} · ",
-                  Span(spec.url, "link", url=spec.url))
+                  Span(shown, "link", url=spec.url) if shown == spec.url else shown)
         lines = [tr(lang, "last success: {when}", when=_when(deps, state.last_success, lang)),
                  tr(lang, "releases: {n}", n=state.items_seen),
                  tr(lang, "newest release arrived: {when}",
@@ -93,7 +95,7 @@ async def feeds(cmd: Command, deps: Deps) -> Reply:
             lines.append(tr(lang, "failures in a row: {n}", n=state.consecutive_failures))
         if state.last_error:
             lines.append(tr(lang, "last error: {error} ({when})",
-                            error=clean(state.last_error, 200),
+                            error=clean(mask_credentials(state.last_error), 200),
                             when=_when(deps, state.last_error_at, lang)))
         if state.gone:
             lines.append(tr(lang, "gone (410): no longer polled; remove it or fix its URL"))
@@ -143,12 +145,13 @@ async def addfeed(cmd: Command, deps: Deps) -> Reply:
         return Reply.text(tr(lang, "Too many arguments: '{arg}'.", arg=clean(rest[1])), usage)
     refusal = await url_refusal(url, deps.settings.fetch.allow_private)
     if refusal:
-        return Reply.text(tr(lang, "Cannot add {url}: {reason}.", url=clean(url, 120),
-                             reason=reason(lang, refusal)))
+        return Reply.text(tr(lang, "Cannot add {url}: {reason}.",
+                             url=clean(mask_credentials(url), 120),
+                             reason=reason(lang, mask_credentials(refusal))))
     specs = _specs(deps)
     taken = {s.id for s in specs}
     for spec in specs:
-        if spec.url == url:
+        if url_key(spec.url) == url_key(url):
             return Reply.text(tr(lang, "That URL is already watched as '{feed_id}'.",
                                  feed_id=spec.id))
     if rest:

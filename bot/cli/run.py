@@ -10,6 +10,7 @@ from bot.cli.common import CliError, secrets_of, settings_from, setup_logs
 from bot.config import ConfigError
 from bot.logs import RedactSecrets, setup_logging
 from bot.store import StoreError
+from bot.urls import mask_credentials
 
 log = logging.getLogger("newsbot.cli")
 
@@ -51,7 +52,8 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     print(f"{settings.source}: OK")
     print(f"  storage: {settings.storage.path}")
     for feed in settings.feeds:
-        print(f"  feed {feed.id}: {feed.type} {feed.url} every {feed.interval_seconds}s")
+        print(f"  feed {feed.id}: {feed.type} {mask_credentials(feed.url)} "
+              f"every {feed.interval_seconds}s")
     topics = f"custom ({len(settings.topics)})" if settings.topics else "built-in"
     print(f"  topics: {topics}")
     for name, section in (("telegram", settings.telegram), ("slack", settings.slack)):
