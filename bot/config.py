@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config_keys import unknown_keys_message
 from bot.models import FeedSpec, Topic
+from bot.urls import feed_url_problem, mask_credentials
 
 DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
 DEFAULT_SLACK_API = "https://slack.com/api/"
@@ -191,14 +193,6 @@ class _Reader:
             raise self.fail(key, "a table", value)
         return _Reader(self.source, value, f"{self.prefix}{key}.")
 
-    def unknown(self, known: set[str]) -> None:
-        for key in self.data:
-            if key not in known:
-                raise ConfigError(
-                    f"{self.source}: {self.prefix}{key}: unknown key; "
-                    f"known keys here: {', '.join(sorted(known))}"
-                )
-
 
 def check_feed_id(feed_id: str) -> str | None:
     """None if the id is usable, else what is wrong with it."""
@@ -208,14 +202,13 @@ def check_feed_id(feed_id: str) -> str | None:
 
 
 def _feed(r: _Reader, fetch: FetchSettings) -> FeedSpec:
-    r.unknown({"id", "url", "type", "interval_seconds", "language", "link_pattern",
-               "max_new_per_poll", "request_delay_seconds", "group", "stale_after_hours"})
     feed_id = r.str_("id")
     if not feed_id or check_feed_id(feed_id):
         raise r.fail("id", "an identifier (lower-case letters, digits, '-', '_')", feed_id)
     url = r.str_("url")
-    if not url or not re.match(r"^(https?|file)://", url):
-        raise r.fail("url", "an http(s) URL", url)
+    if problem := feed_url_problem(url or ""):
+        raise r.fail("url", f"an http(s) URL with a host name ({problem})",
+                     mask_credentials(url) if isinstance(url, str) else url)
     kind = r.str_("type", "rss", choices=("rss", "html"))
     pattern = r.str_("link_pattern", "")
     if kind == "html":
@@ -250,20 +243,16 @@ def parse_settings(
     data: Mapping[str, Any], source: str = "<config>", env: Mapping[str, str] | None = None
 ) -> Settings:
     env = os.environ if env is None else env
+    if unknown := unknown_keys_message(data):  # all of them at once, before any other check
+        raise ConfigError(f"{source}: {unknown}")
     root = _Reader(source, data)
-    root.unknown({"storage", "fetch", "feeds", "topics", "telegram", "slack", "server", "log",
-                  "delivery", "timezone"})
     s = Settings(source=source)
 
     if (t := root.table("storage")) is not None:
-        t.unknown({"path", "backups"})
         s.storage.path = Path(t.str_("path", str(s.storage.path)))
         s.storage.backups = t.int_("backups", s.storage.backups, minimum=0)
 
     if (t := root.table("fetch")) is not None:
-        t.unknown({"timeout_seconds", "connect_timeout_seconds", "max_bytes", "max_redirects",
-                   "user_agent", "allow_private", "max_backoff_seconds", "jitter",
-                   "alert_after_failures"})
         f = s.fetch
         f.timeout_seconds = t.float_("timeout_seconds", f.timeout_seconds, minimum=0.1)
         f.connect_timeout_seconds = t.float_("connect_timeout_seconds",
@@ -301,8 +290,6 @@ def parse_settings(
         s.topics_raw = topics
 
     if (t := root.table("telegram")) is not None:
-        t.unknown({"api_base_url", "admins", "webhook_url", "webhook_listen", "webhook_port",
-                   "bot_username"})
         tg = s.telegram
         tg.enabled_in_config = True
         tg.api_base_url = t.str_("api_base_url", tg.api_base_url)
@@ -315,7 +302,6 @@ def parse_settings(
     s.telegram.webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
 
     if (t := root.table("slack")) is not None:
-        t.unknown({"mode", "host", "port", "api_base_url", "admins", "channel_rule"})
         sl = s.slack
         sl.enabled_in_config = True
         sl.mode = t.str_("mode", sl.mode, choices=("socket", "http"))
@@ -329,17 +315,14 @@ def parse_settings(
     s.slack.app_token = env.get("SLACK_APP_TOKEN") or None
 
     if (t := root.table("server")) is not None:
-        t.unknown({"port", "host"})
         s.server.port = t.int_("port", None)
         s.server.host = t.str_("host", s.server.host)
 
     if (t := root.table("delivery")) is not None:
-        t.unknown({"edition_wait_seconds"})
         s.delivery.edition_wait_seconds = t.float_("edition_wait_seconds",
                                                    s.delivery.edition_wait_seconds)
 
     if (t := root.table("log")) is not None:
-        t.unknown({"level", "format"})
         s.log.level = t.str_("level", s.log.level,
                              choices=("DEBUG", "INFO", "WARNING", "ERROR"))
         s.log.format = t.str_("format", s.log.format, choices=("kv", "json"))
