@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import urllib.parse
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ from tests.fakes.slack_api import (
     FakeSlack,
     button_click,
     event,
+    post_signed,
     slash_command,
     slash_command_fields,
 )
@@ -39,6 +41,7 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ADMIN = "UADMIN"
 FEED = "customs"
 WAIT = 8.0  # seconds any single expectation may take
+FORM = "application/x-www-form-urlencoded"
 BACKLOG = [
     Entry(title="Customs revenue exceeded the forecast in May",
           body="The State Customs Committee collected customs revenue of 500 million manats. "
@@ -184,6 +187,27 @@ async def test_forged_and_stale_requests_are_refused(env: Env) -> None:
     await env.command("help", channel="C200")  # a signed request sent later is answered ...
     assert "forged" not in env.slack.responses  # ... the refused ones never will be
     assert env.chat("C100") is None
+
+
+async def test_a_replayed_request_is_acked_and_not_run_again(env: Env) -> None:
+    """The same signed request (same signature and timestamp) sent again within Slack's 5
+    minutes: the replay gets its 200 (an ack) and the command runs once."""
+    url = env.slack.response_url("replayed")
+    body = urllib.parse.urlencode(slash_command_fields(
+        text="subscribe demining", channel_id="C300", user_id=ADMIN, response_url=url))
+    when = int(time.time())
+    first = await post_signed(env.url, SECRET, body, FORM, timestamp=when)
+    again = await post_signed(env.url, SECRET, body, FORM, timestamp=when)
+    assert (first.status, again.status) == (200, 200)
+    await until(lambda: env.slack.responses.get("replayed"), WAIT, what="the first answer")
+    await until(lambda: env.adapter.busy == 0, WAIT, what="every accepted command done")
+    assert len(env.slack.responses["replayed"]) == 1
+    # the same command, signed anew (another timestamp), is a new request: it runs
+    later = await post_signed(env.url, SECRET, body, FORM, timestamp=when - 1)
+    assert later.status == 200
+    await until(lambda: len(env.slack.responses["replayed"]) == 2, WAIT, what="second answer")
+    subscribed = env.chat("C300")
+    assert subscribed is not None and subscribed.active
 
 
 @pytest.mark.slow

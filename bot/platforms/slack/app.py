@@ -37,6 +37,7 @@ from bot.platforms.chat_locks import ChatLocks
 from bot.platforms.slack.blocks import ACTION_PREFIX, LINK_PREFIX, home_view, render_blocks
 from bot.platforms.slack.commands import command_text, make_command
 from bot.platforms.slack.locales import UserLanguages
+from bot.platforms.slack.replay import ReplayGuard
 from bot.platforms.slack.transport import SlackTransport, slack_error
 from bot.webserver import start_site
 from handlers.deps import Deps
@@ -65,6 +66,7 @@ class SlackAdapter:
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._replays: ReplayGuard | None = None  # HTTP mode: signed requests seen already
         self.user_languages = UserLanguages()
         # one command at a time per chat: handlers read, change and save a chat's settings
         self._locks = ChatLocks()
@@ -94,6 +96,8 @@ class SlackAdapter:
         self._register(self.bolt)
         self.deps.channel_check["slack"] = self.check_channel
         if http:
+            assert self.cfg.signing_secret is not None  # http mode is on only with it
+            self._replays = ReplayGuard(self.cfg.signing_secret)
             await self._serve_http()
         else:
             await self._connect_socket()
@@ -136,7 +140,12 @@ class SlackAdapter:
 
     async def _http_request(self, request: web.Request) -> web.Response:
         assert self.bolt is not None
-        bolt_response = await self.bolt.async_dispatch(await to_bolt_request(request))
+        bolt_request = await to_bolt_request(request)
+        if self._replays is not None and self._replays.is_replay(bolt_request.raw_body,
+                                                                 request.headers):
+            log.warning("event=slack_replay_ignored remote=%s", request.remote)
+            return web.Response(status=200, text="")  # acked, as the first one was; not run
+        bolt_response = await self.bolt.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def _connect_socket(self) -> None:
@@ -180,6 +189,11 @@ class SlackAdapter:
                 await self.transport.post(admin, text, blocks)
             except Exception as exc:
                 log.warning("event=slack_admin_alert_failed admin=%s error=%s", admin, exc)
+
+    @property
+    def busy(self) -> int:
+        """Commands, clicks and Home tabs accepted and not finished yet."""
+        return len(self._tasks)
 
     # -- listeners -------------------------------------------------------------------------------
 
