@@ -162,7 +162,7 @@ def _search_hint(cmd: Command, why: str = "", notes: list[str] | None = None) ->
 
 
 async def search(cmd: Command, deps: Deps) -> Reply:
-    from bot.search import MAX_QUERY_CHARS
+    from bot.search import MAX_QUERY_CHARS, unknown_topics
 
     lang = cmd.language
     page = 1
@@ -190,6 +190,9 @@ async def search(cmd: Command, deps: Deps) -> Reply:
     result = found.outcome
     if result.error:
         return _search_hint(cmd, result.error, result.query.warnings)
+    if unknown := unknown_topics(result.query.asked_topics, [t.id for t in deps.classifier.topics]):
+        return Reply.text(unknown_topic(deps, unknown[0], lang),
+                          tr(lang, "{command} explains it all.", command=typed(cmd, "help search")))
     shown = clean(query, 80)
     notes = [clean(search_note(lang, w), 300) for w in result.query.warnings]
     if not found.page:

@@ -68,6 +68,10 @@ class SearchQuery(Protocol):
     def langs(self) -> list[str]:
         """The languages a `lang:` asked for (none: any)."""
         ...
+    @property
+    def asked_topics(self) -> list[str]:
+        """The topics a `topic:` or `-topic:` named, known or not."""
+        ...
 
 
 class SearchOutcome(Protocol):

@@ -36,8 +36,8 @@ def secrets_of(settings: Settings) -> list[str | None]:
             settings.slack.signing_secret, settings.slack.app_token]
 
 
-def setup_logs(settings: Settings, quiet: bool = False) -> None:
-    level = "WARNING" if quiet else settings.log.level
+def setup_logs(settings: Settings, quiet: bool = False, level: str | None = None) -> None:
+    level = level or ("WARNING" if quiet else settings.log.level)
     setup_logging(level, settings.log.format, secrets=secrets_of(settings))
 
 

@@ -1,5 +1,4 @@
-"""`newsbot poll`, `newsbot ingest` (one feed into the store, no delivery), `newsbot feeds`
-(OPML export and import)."""
+"""`newsbot poll`, `newsbot ingest` (one feed into the store, no delivery)."""
 
 from __future__ import annotations
 
@@ -10,14 +9,15 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli.common import CliError, item_json, read_store, settings_from, setup_logs
+from bot.cli.common import CliError, item_json, settings_from, setup_logs
 from bot.models import FeedSpec
 from bot.store import Store
+from bot.urls import mask_credentials
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    setup_logs(settings, quiet=True)
+    setup_logs(settings, level="ERROR")  # each failure is printed below, once
     from bot.classify import Classifier
     from bot.poller import Poller
     from bot.sources import Fetcher
@@ -32,11 +32,11 @@ def cmd_poll(args: argparse.Namespace) -> int:
         finally:
             await fetcher.aclose()
             store.close()
-        failed = 0
+        failed = [r for r in reports if not r.ok]
         for report in reports:
-            if not report.ok:
-                failed += 1
-                print(f"{report.feed_id}: FAILED: {report.error}", file=sys.stderr)
+            if not report.ok:  # printed here once: the poller's own warning is not shown
+                print(f"{report.feed_id}: FAILED: {mask_credentials(report.error or '')}",
+                      file=sys.stderr)
                 continue
             counts = report.result.counts()
             if args.json:
@@ -49,7 +49,14 @@ def cmd_poll(args: argparse.Namespace) -> int:
             for item in report.result.new:
                 print(f"  + {item.published:%Y-%m-%d} [{', '.join(item.topics) or '-'}] "
                       f"{item.title}")
-        return 1 if failed and failed == len(reports) else 0
+        if failed:
+            print(f"{len(failed)} of {len(reports)} feeds failed: "
+                  f"{', '.join(r.feed_id for r in failed)}", file=sys.stderr)
+        elif not reports:
+            print(f"no feeds to poll: add [[feeds]] to {settings.source}", file=sys.stderr)
+        elif not args.json:
+            print(f"{len(reports)} feed{'s' if len(reports) != 1 else ''} polled, none failed")
+        return 1 if failed else 0
 
     if not args.once:
         raise CliError("use `newsbot poll --once` for one pass, or `newsbot run` to keep polling")
@@ -82,7 +89,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         try:
             body = asyncio.run(fetch())
         except FetchError as exc:
-            raise CliError(f"{source}: {exc.reason}") from None
+            raise CliError(mask_credentials(f"{source}: {exc.reason}")) from None
     else:
         path = Path(source)
         try:
@@ -104,33 +111,4 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         print(json.dumps(counts))
     else:
         print(f"{counts['new']} new, {counts['updated']} updated, {counts['seen']} already seen")
-    return 0
-
-
-def cmd_feeds(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    from bot.opml import export_opml, import_opml
-
-    if args.action == "export":
-        admin: list[FeedSpec] = []
-        if (settings.storage.path / "meta.json").exists():
-            admin = read_store(settings).admin_feeds()
-        sys.stdout.write(export_opml([*settings.feeds, *admin]))
-        return 0
-    if not args.file:
-        raise CliError("usage: newsbot feeds import FILE.opml --config FILE")
-    try:
-        text = Path(args.file).read_text("utf-8")
-    except OSError as exc:
-        raise CliError(f"{args.file}: cannot read it ({exc.strerror})") from None
-    try:
-        specs = import_opml(text)
-    except ValueError as exc:
-        raise CliError(f"{args.file}: {exc}") from None
-    with Store(settings.storage.path, backups=settings.storage.backups) as store:
-        known = {f.id for f in settings.feeds} | {f.id for f in store.admin_feeds()}
-        added = [s for s in specs if s.id not in known]
-        for spec in added:
-            store.add_admin_feed(spec)
-    print(f"{len(added)} feeds added, {len(specs) - len(added)} already known")
     return 0

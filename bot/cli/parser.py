@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import Any, NoReturn
 
-from bot.cli.feeds import cmd_feeds, cmd_ingest, cmd_poll
+from bot.cli.feedlist import cmd_feeds
+from bot.cli.feeds import cmd_ingest, cmd_poll
 from bot.cli.releases import cmd_classify, cmd_items, cmd_reclassify, cmd_search, cmd_stories
 from bot.cli.run import cmd_check_config, cmd_demo, cmd_run
 
 
+def positive_int(text: str) -> int:
+    """argparse type for --limit: a whole number of at least 1 (one line of error otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}") \
+            from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {value}")
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """A mistyped command line is one line on stderr (with where to find the usage), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="newsbot",
         description="Press releases of a customs agency, as topic-filtered Telegram/Slack alerts.",
     )
@@ -44,17 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("search", cmd_search, "ranked search over the stored releases")
     p.add_argument("query")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int, default=10)
+    p.add_argument("--limit", type=positive_int, default=10, metavar="N")
     p = add("items", cmd_items, "list stored releases, newest first")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=positive_int, default=20, metavar="N")
     p.add_argument("--feed", default=None, metavar="ID")
     p = add("stories", cmd_stories, "list stored stories (a release in its language editions), "
             "newest first")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--limit", type=positive_int, default=20, metavar="N")
     add("check-config", cmd_check_config, "validate a config file and say what would run")
-    p = add("feeds", cmd_feeds, "export or import the feed list as OPML")
-    p.add_argument("action", choices=("export", "import"))
-    p.add_argument("file", nargs="?", metavar="FILE.opml")
+    p = add("feeds", cmd_feeds, "list, export, import (OPML) or remove feeds")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, target, help_text in (
+        ("list", None, "every feed, where it comes from, and its health"),
+        ("export", "FILE.opml", "the feed list as OPML, to FILE (kept with its credentials) or "
+                                "to stdout ('-' or no FILE; passwords masked)"),
+        ("import", "FILE.opml", "add the feeds of an OPML file (checked as /addfeed checks "
+                                "them; URLs already watched are skipped)"),
+        ("remove", "ID", "remove a feed an admin added (config feeds: edit the config)"),
+    ):
+        a = actions.add_parser(name, help=help_text, description=help_text)
+        a.add_argument("--config", "-c", metavar="FILE", default=argparse.SUPPRESS,
+                       help="TOML config file")
+        if target:
+            a.add_argument("target", metavar=target, nargs="?" if name == "export" else None)
     return parser

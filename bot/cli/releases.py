@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime, tzinfo
 
 from bot.cli.common import CliError, item_json, read_store, settings_from
 from bot.store import Store
@@ -51,14 +52,19 @@ def cmd_reclassify(args: argparse.Namespace) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    from bot.search import SearchIndex
+    from bot.classify import Classifier
+    from bot.search import SearchIndex, unknown_topics
 
     store = read_store(settings)
     index = SearchIndex(get_item=store.get_item)
     index.add_many(store.iter_items())
     result = index.search(args.query, limit=args.limit)
-    if result.error:
-        raise CliError(result.error.splitlines()[0])
+    if result.error:  # what was wrong with each part first, as the chat says it
+        raise CliError("; ".join([*result.query.warnings, result.error.split(", see ")[0]]))
+    topic_ids = [t.id for t in Classifier(settings.topics).topics]
+    if unknown := unknown_topics(result.query.asked_topics, topic_ids):
+        raise CliError(f"unknown topic {', '.join(repr(t) for t in unknown)} in topic:; "
+                       f"topics: {', '.join(topic_ids)}")
     for warning in result.query.warnings:
         print(f"note: {warning}", file=sys.stderr)
     for rank, hit in enumerate(result.hits, start=1):
@@ -69,22 +75,35 @@ def cmd_search(args: argparse.Namespace) -> int:
             print(json.dumps(item_json(item, hit.score), ensure_ascii=False))
         else:
             snippet = "".join(s.text if s.style != "mark" else f"[{s.text}]" for s in hit.snippet)
-            print(f"{rank}. {item.title}\n   {item.published:%Y-%m-%d} | "
+            print(f"{rank}. {item.title}\n   {local_time(item.published, settings.tz)} | "
                   f"{', '.join(item.topics) or '-'} | score {hit.score:.2f}\n   {snippet}\n"
                   f"   {item.url}")
     if not args.json:
-        print(f"({result.total} match{'es' if result.total != 1 else ''})")
+        shown = f"{len(result.hits)} shown, " if len(result.hits) < result.total else ""
+        print(f"({shown}{result.total} match{'es' if result.total != 1 else ''})")
     return 0
+
+
+def local_time(moment: datetime, tz: tzinfo) -> str:
+    """'2025-06-10 08:00 +04:00': in the config's time zone (the one the chats show), labelled."""
+    local = moment.astimezone(tz)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
 
 
 def cmd_items(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     store = read_store(settings)
-    for item in store.latest(args.limit, feed_id=args.feed):
+    items = store.latest(args.limit, feed_id=args.feed)
+    if not items and args.feed:
+        known = [f.id for f in settings.feeds] + [f.id for f in store.admin_feeds()]
+        if args.feed not in known:
+            raise CliError(f"no feed '{args.feed}'; feeds: {', '.join(known) or 'none'}")
+    for item in items:
         if args.json:
             print(json.dumps(item_json(item), ensure_ascii=False))
         else:
-            print(f"{item.published:%Y-%m-%d %H:%M} {item.feed_id:<14} "
+            print(f"{local_time(item.published, settings.tz)} {item.feed_id:<14} "
                   f"[{', '.join(item.topics) or '-'}] {item.title}\n    {item.url}  ({item.id}, "
                   f"story {item.story_id})")
     return 0
@@ -111,7 +130,7 @@ def cmd_stories(args: argparse.Namespace) -> int:
                 {"language": e.language, "id": e.id, "title": e.title, "url": e.url,
                  "published": e.published.isoformat()} for e in editions]}, ensure_ascii=False))
             continue
-        print(f"{editions[0].published:%Y-%m-%d %H:%M} story {story.id} "
+        print(f"{local_time(editions[0].published, settings.tz)} story {story.id} "
               f"[{', '.join(story.topics) or '-'}]")
         for e in editions:
             print(f"    {e.language or '?':<3}{e.title}\n       {e.url}  ({e.id})")

@@ -11,10 +11,12 @@ from bot.search.query import (
     SEARCH_HELP,
     ParsedQuery,
     parse_query,
+    unknown_topics,
 )
 from bot.search.rank import Hit, SearchResult
 
 __all__ = [
     "MAX_LIMIT", "MAX_QUERY_CHARS", "MAX_QUERY_TERMS", "NOTHING_TO_SEARCH", "SEARCH_HELP",
     "Hit", "ParsedQuery", "SearchIndex", "SearchResult", "parse_query",
+    "unknown_topics",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -62,6 +63,11 @@ class ParsedQuery:
     error: str | None = None  # set when the query has nothing usable
 
     @property
+    def asked_topics(self) -> list[str]:
+        """Every topic: and -topic: value, in the order typed."""
+        return [*self.topics, *self.excluded_topics]
+
+    @property
     def positive_words(self) -> list[str]:
         """Every word a release must contain (plain terms and phrase words), deduplicated."""
         seen: dict[str, None] = dict.fromkeys(self.terms)
@@ -69,6 +75,12 @@ class ParsedQuery:
             seen.update(dict.fromkeys(phrase))
         return list(seen)
 
+
+
+def unknown_topics(asked: Iterable[str], topic_ids: Iterable[str]) -> list[str]:
+    """The topic: values of a query (`ParsedQuery.asked_topics`) that name no topic."""
+    known = {t.casefold() for t in topic_ids}
+    return [t for t in dict.fromkeys(asked) if t.casefold() not in known]
 
 
 def _parse_date(value: str, end: bool) -> date | None:

@@ -509,6 +509,19 @@ async def test_search_topic_labels_are_names(deps: Deps) -> None:
     assert "Smuggling and seizures" in reply.cards[0].topic_labels
 
 
+@pytest.mark.parametrize(("lang", "unknown"), [("en", "Unknown topic 'nonsense'"),
+                                              ("ru", "Неизвестная тема «nonsense»"),
+                                              ("az", "Naməlum mövzu: 'nonsense'")])
+async def test_search_with_an_unknown_topic_names_the_topics(deps: Deps, lang: str,
+                                                             unknown: str) -> None:
+    text = text_of(await run(deps, "/search heroin topic:nonsense", language=lang))
+    assert unknown in text and "demining, smuggling" in text
+    assert "heroin" not in text.split("\n")[0]  # not "No release matches: ..."
+    text = text_of(await run(deps, "/search heroin -topic:smugling"))
+    assert "did you mean 'smuggling'" in text
+    assert "Unknown topic" not in text_of(await run(deps, "/search heroin topic:Smuggling"))
+
+
 async def test_why(deps: Deps) -> None:
     assert "Nothing to explain yet" in text_of(await run(deps, "/why 1"))
     await run(deps, "/search WCO Policy Commission")
@@ -540,6 +553,22 @@ async def test_feeds_shows_health(deps: Deps) -> None:
     assert "customs" in text and "https://customs.example/rss" in text
     assert "2 h ago" in text and "HTTP 503" in text and "failures in a row: 3" in text
     assert "releases: 90" in text
+
+
+async def test_feeds_and_addfeed_never_show_a_password(deps: Deps) -> None:
+    feeds = deps.feeds
+    assert isinstance(feeds, FakeFeeds)
+    feeds.specs["private"] = FeedSpec(id="private", url="https://reader:hunter22@p.example/rss",
+                                      origin="admin")
+    feeds.states["private"] = FeedState(
+        feed_id="private", consecutive_failures=1, last_error_at=NOW,
+        last_error="redirected to https://reader:hunter22@q.example/login")
+    text = text_of(await run(deps, "/feeds", **admin_kw()))
+    assert "https://reader:***@p.example/rss" in text and "reader:***@q.example" in text
+    assert "hunter22" not in text
+    refused = text_of(await run(deps, "/addfeed ftp://reader:hunter22@p.example/rss",
+                                **admin_kw()))
+    assert "Cannot add ftp://reader:***@p.example/rss" in refused and "hunter22" not in refused
 
 
 async def test_feeds_without_a_poller_reads_the_store(deps: Deps) -> None:
