@@ -162,6 +162,7 @@ class Subscription:
     keywords: set[str] = field(default_factory=set)
     mode: DeliveryMode = "instant"
     digest_time: str = "09:00"  # HH:MM, in the bot's display time zone
+    digest_weekday: int | None = None  # weekly digest: 0 = Monday ... 6 = Sunday; None: daily
     # "topic:<id>" / "word:<keyword>" -> the newest sequence number stored when it was added:
     # releases at or below it are not pushed for that topic or word (but still for the others)
     added_at: dict[str, int] = field(default_factory=dict)
@@ -185,6 +186,12 @@ class Chat:
     undo_token: str = ""
     undo_topics: list[str] = field(default_factory=list)
     undo_keywords: list[str] = field(default_factory=list)
+    # /pause: nothing is pushed while paused (until `paused_until`, or /resume when None);
+    # what arrives meanwhile is dropped, or kept for one digest at the end (`pause_keep`)
+    paused: bool = False
+    paused_until: datetime | None = None  # aware
+    pause_keep: bool = False
+    quiet_hours: str = ""  # /quiet "HH:MM-HH:MM" in the bot's time zone; "" = none
 
     @property
     def key(self) -> str:

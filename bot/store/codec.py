@@ -40,6 +40,7 @@ def chat_to_doc(chat: Chat) -> dict[str, Any]:
     doc["subscription"]["topics"] = sorted(chat.subscription.topics)
     doc["subscription"]["keywords"] = sorted(chat.subscription.keywords)
     doc["created_at"] = dt_to_doc(chat.created_at)
+    doc["paused_until"] = dt_to_doc(chat.paused_until)
     doc["key"] = chat.key  # looked up by key; not a field of Chat
     return doc
 
@@ -49,11 +50,13 @@ def doc_to_chat(doc: dict[str, Any]) -> Chat:
     data.pop("key", None)
     sub = data.pop("subscription", {}) or {}
     data["created_at"] = doc_to_dt(data.get("created_at"))
+    data["paused_until"] = doc_to_dt(data.get("paused_until"))
     subscription = Subscription(
         topics=set(sub.get("topics", [])),
         keywords=set(sub.get("keywords", [])),
         mode=sub.get("mode", "instant"),
         digest_time=sub.get("digest_time", "09:00"),
+        digest_weekday=sub.get("digest_weekday"),
         added_at=dict(sub.get("added_at", {})),
     )
     return Chat(subscription=subscription, **data)
