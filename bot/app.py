@@ -161,7 +161,10 @@ class App:
         self.delivery = Delivery(self.store, self.transports, self.settings.tz,
                                  self.topic_label, clock=self.clock,
                                  edition_wait=self.settings.delivery.edition_wait_seconds,
-                                 expected_languages=expected_languages(self.settings.feeds))
+                                 expected_languages=expected_languages(self.settings.feeds),
+                                 topic_order=[t.id for t in self.classifier.topics])
+        self.deps.wake_delivery = self.delivery.wake
+        self.deps.broadcaster = self.delivery.broadcasts
         for name, adapter in self.adapters.items():
             try:
                 await adapter.start()

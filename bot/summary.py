@@ -128,3 +128,13 @@ def notification(
     """The message a subscribed chat receives for a new release (one edition of a story)."""
     card = make_card(item, tz, topic_label, lang=lang, others=others)
     return Reply(cards=[card], ephemeral=False, link_preview=True)
+
+
+def announcement(text: str, lang: str = "en") -> Reply:
+    """An announcement of the bot's administrators (/broadcast): a heading in the chat's
+    language, then their text as they wrote it, line by line."""
+    reply = Reply(ephemeral=False)
+    reply.add(Span(tr(lang, "Announcement from the bot's administrators"), "bold"))
+    for line in text.splitlines() or [""]:
+        reply.add(line)
+    return reply

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.models import utcnow
-from handlers.ports import FeedControl, SearchPort, StorePort, TopicsPort
+from handlers.ports import BroadcastPort, FeedControl, SearchPort, StorePort, TopicsPort
 
 __all__ = ["ChatView", "Deps", "FeedControl"]
 
@@ -39,6 +39,14 @@ class Deps:
     channel_check: dict[str, Callable[[str], Awaitable[str | None]]] = field(default_factory=dict)
     chat_views: dict[str, ChatView] = field(default_factory=dict)  # by chat key
     stats: dict[str, int] = field(default_factory=dict)
+    # tells delivery that a chat's settings changed (/resume, /quiet off): it looks again now
+    wake_delivery: Callable[[], None] | None = None
+    broadcaster: BroadcastPort | None = None  # None: no delivery runs (nothing to send with)
+    broadcasts: dict[str, str] = field(default_factory=dict)  # awaiting "Confirm": id -> text
+
+    def changed(self) -> None:
+        if self.wake_delivery is not None:
+            self.wake_delivery()
 
     def view(self, chat_key: str) -> ChatView:
         """The chat's view, created empty on first use."""

@@ -109,6 +109,19 @@ class FeedControl(Protocol):
     async def remove_feed(self, feed_id: str) -> bool: ...
 
 
+class BroadcastPort(Protocol):
+    """Delivery's sender of an admin's announcement (/broadcast)."""
+
+    def audience(self) -> list[Chat]:
+        """The chats an announcement would reach now."""
+        ...
+
+    def start(self, text: str, report_to: Chat) -> int:
+        """Send `text` to the audience, paced, in the background; report to `report_to` when
+        done. The number of chats it goes to."""
+        ...
+
+
 if TYPE_CHECKING:  # mypy proves that the real parts fit the ports; nothing runs here
     from bot.classify import Classifier
     from bot.search import SearchIndex

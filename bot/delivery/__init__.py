@@ -2,19 +2,20 @@
 
     engine.py    Delivery: scanning, per-chat senders, cursors and the sent-stories journal
     stories.py   the pure rule: which edition of a story a chat gets, now or after a wait
-    digests.py   the daily digest's message
+    digests.py   a digest's message (daily, weekly, or what /pause and /quiet held back)
+    broadcast.py an admin's announcement to every active chat (/broadcast)
     sender.py    one paced send, platform failures -> retry / gone / moved; the figures
     pacing.py    Pacer (platform limits) and Committer (one fsync per tick)
 """
 
-from bot.delivery.digests import DIGEST_MAX_CARDS, digest_reply
+from bot.delivery.digests import DIGEST_MAX_ITEMS, digest_reply
 from bot.delivery.engine import Delivery, matches
 from bot.delivery.pacing import Pacer
 from bot.delivery.sender import DeliveryStats, Sender
 from bot.delivery.stories import Verdict, decide, expected_languages
 
 __all__ = [
-    "DIGEST_MAX_CARDS",
+    "DIGEST_MAX_ITEMS",
     "Delivery",
     "DeliveryStats",
     "Pacer",

@@ -21,16 +21,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
-from bot.delivery.digests import digest_reply
+from bot.delivery.broadcast import Broadcaster
+from bot.delivery.digests import DigestKind, digest_reply
 from bot.delivery.pacing import Committer
 from bot.delivery.sender import Sender
 from bot.delivery.stories import decide
+from bot.gate import HoldReason, gate
 from bot.matching import wants, wants_story
-from bot.models import Chat, Item, SentStory, Story, split_thread, utcnow
+from bot.models import Chat, Item, Reply, SentStory, Story, split_thread, utcnow
 from bot.platforms.base import Transport
 from bot.store import Store
 from bot.summary import TopicLabel, notification, topic_id_label
@@ -45,6 +47,17 @@ class _ChatQueue:
     last_seq: int = 0  # every release up to here was looked at for this chat
     held: dict[int, datetime] = field(default_factory=dict)  # seq -> until when
     task: asyncio.Task[None] | None = None
+    gated: HoldReason = ""  # /pause or /quiet held its releases back: they go as one digest
+
+
+@dataclass
+class _Job:
+    """One message for one chat, and what sending it settles."""
+
+    reply: Reply
+    entries: list[tuple[Story, Item]]  # the stories it notifies of (edition shown)
+    done: list[Item]  # the queued releases it decides
+    held_digest: bool = False
 
 
 def matches(chat: Chat, item: Item) -> bool:
@@ -62,17 +75,21 @@ class Delivery:
         max_backoff: float = 300.0,
         edition_wait: float = 0.0,
         expected_languages: Mapping[str, frozenset[str]] | None = None,
+        topic_order: Sequence[str] = (),
     ) -> None:
         """`edition_wait`: seconds to wait for a chat's own edition of a story;
         `expected_languages`: feed id -> the languages its group publishes (only those
-        stories wait; see `stories.expected_languages`)."""
+        stories wait; see `stories.expected_languages`); `topic_order`: the topics' ids in the
+        order a digest groups them (the taxonomy's)."""
         self.store = store
         self.transports = transports
         self.tz = tz
         self.topic_label = topic_label
+        self._topic_order = tuple(topic_order)
         self.clock = clock
         self.sender = Sender(store, transports, max_backoff, on_thread_gone=self._thread_gone)
         self.stats = self.sender.stats
+        self.broadcasts = Broadcaster(store, self.sender, lambda: set(self.transports))
         self.edition_wait = timedelta(seconds=edition_wait)
         self.expected_languages = dict(expected_languages or {})
         self._queues: dict[str, _ChatQueue] = {}
@@ -84,6 +101,7 @@ class Delivery:
         self._story_cache: tuple[int, dict[str, Story]] = (-1, {})
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: datetime | None = None
+        self._digest_lock = asyncio.Lock()
 
     # -- public -----------------------------------------------------------------------------
 
@@ -142,6 +160,7 @@ class Delivery:
         """Let messages in flight finish (within `grace`), then cancel the rest."""
         self._stopping = True
         self._wake.set()
+        await self.broadcasts.stop()
         if self._timer is not None:
             self._timer.cancel()
         tasks = [q.task for q in self._queues.values() if q.task and not q.task.done()]
@@ -288,21 +307,22 @@ class Delivery:
                 queue.items.clear()
                 queue.held.clear()
                 return
-            job = self._next(chat, queue)
-            self._advance(key, queue)
+            job = self._job(chat, queue)
             if job is None:
                 return
-            item, story, edition = job
-            reply = notification(edition, self.tz, self.topic_label, lang=chat.language,
-                                 others=story.others(edition))
-            reply.buttons = alert_buttons(chat, story, edition, self.topic_label)
-            outcome = await self.sender.send(chat, reply)
+            outcome = await self.sender.send(chat, job.reply)
             if outcome == "sent":
-                self.store.record_story_sent(SentStory(key, story.id, edition.id, self.clock()))
-                if item in queue.items:  # stop() may have cleared it
-                    queue.items.remove(item)
-                    queue.held.pop(item.seq, None)
-                    self._advance(key, queue)
+                now = self.clock()
+                for story, edition in job.entries:
+                    self.store.record_story_sent(SentStory(key, story.id, edition.id, now))
+                for item in job.done:
+                    if item in queue.items:  # stop() may have cleared it
+                        queue.items.remove(item)
+                        queue.held.pop(item.seq, None)
+                if job.held_digest:
+                    queue.gated = ""
+                    self.stats.digests += 1
+                self._advance(key, queue)
                 await self._committer.durable()
             elif outcome == "moved":
                 new_key = self.sender.moved_to
@@ -314,6 +334,46 @@ class Delivery:
                 queue.items.clear()
                 queue.held.clear()
                 return
+
+    def _job(self, chat: Chat, queue: _ChatQueue) -> _Job | None:
+        """What to send the chat now, if anything: nothing while /pause or /quiet hold it back,
+        then one digest of what they held, then each release in turn."""
+        now = self.clock()
+        door = gate(chat, now, self.tz)
+        if door.kind == "drop":  # paused, keeping nothing: what is queued now is never sent
+            log.info("event=paused_drop chat=%s releases=%d", chat.key, len(queue.items))
+            queue.items.clear()
+            queue.held.clear()
+            queue.gated = ""
+            self._advance(chat.key, queue)
+            return None
+        if door.kind == "hold":
+            if not queue.gated:
+                log.info("event=alerts_held chat=%s reason=%s until=%s", chat.key, door.reason,
+                         door.until.isoformat() if door.until else "resume")
+                queue.gated = door.reason
+            if door.until is not None:
+                self._wake_at(door.until)
+            return None
+        if queue.gated:  # the gate opened: what it held goes as one digest
+            self._prefetch(queue.items)
+            entries = self._digest_entries(chat, queue.items)
+            if len(entries) > 1:
+                reply = digest_reply(entries, self.tz, self.topic_label, lang=chat.language,
+                                     platform=chat.platform, kind=queue.gated,
+                                     followed=chat.subscription.topics,
+                                     order=self._topic_order)
+                return _Job(reply, entries, list(queue.items), held_digest=True)
+            queue.gated = ""  # one release (or none): an ordinary notification
+        found = self._next(chat, queue)
+        self._advance(chat.key, queue)
+        if found is None:
+            return None
+        item, story, edition = found
+        reply = notification(edition, self.tz, self.topic_label, lang=chat.language,
+                             others=story.others(edition))
+        reply.buttons = alert_buttons(chat, story, edition, self.topic_label)
+        return _Job(reply, [(story, edition)], [item])
 
     async def _thread_gone(self, chat: Chat) -> None:
         """A forum topic was deleted: its record is off; the group's General topic is told
@@ -334,7 +394,14 @@ class Delivery:
     # -- digests ---------------------------------------------------------------------------------
 
     async def send_digests(self) -> None:
-        now_local = self.clock().astimezone(self.tz)
+        """Each digest chat's daily (or weekly, on its day) digest once its time has come,
+        unless /pause or /quiet holds it back (it goes when they end). One pass at a time."""
+        async with self._digest_lock:
+            await self._send_digests()
+
+    async def _send_digests(self) -> None:
+        now = self.clock()
+        now_local = now.astimezone(self.tz)
         today = now_local.date().isoformat()
         hhmm = now_local.strftime("%H:%M")
         for chat in self._chats():
@@ -343,19 +410,29 @@ class Delivery:
                 continue
             if hhmm < sub.digest_time or chat.platform not in self.transports:
                 continue
+            if sub.digest_weekday is not None and now_local.weekday() != sub.digest_weekday:
+                continue
+            door = gate(chat, now, self.tz)
+            if door.kind == "drop":  # paused: this digest's releases are dropped
+                self.store.record_delivered(chat.key, self.store.max_seq)
+            if door.kind != "open":
+                continue
             floor = max(self.store.cursor(chat.key), chat.since_seq)
             items = [i for i in self.store.items_after(floor, limit=10**9) if i.notify]
             self._prefetch(items)
             entries = self._digest_entries(chat, items)
             if entries:
+                kind: DigestKind = "daily" if sub.digest_weekday is None else "weekly"
                 reply = digest_reply(entries, self.tz, self.topic_label, lang=chat.language,
-                                     platform=chat.platform)
+                                     platform=chat.platform, kind=kind,
+                                     followed=sub.topics, order=self._topic_order)
                 outcome = await self.sender.send(chat, reply)
                 if outcome != "sent":
                     continue
-                now = self.clock()
+                sent_at = self.clock()
                 for story, edition in entries:
-                    self.store.record_story_sent(SentStory(chat.key, story.id, edition.id, now))
+                    self.store.record_story_sent(SentStory(chat.key, story.id, edition.id,
+                                                           sent_at))
                 self.store.record_delivered(chat.key, items[-1].seq)
                 await self._committer.durable()
                 self.stats.digests += 1

@@ -1,0 +1,154 @@
+"""Delivery under /pause, /quiet and weekly digests, over a real store and a fake clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.delivery import DIGEST_MAX_ITEMS, Delivery
+from bot.models import Chat, Item, Subscription
+from bot.store import Store
+from tests.fakes.recording_transport import RecordingTransport
+
+BAKU = ZoneInfo("Asia/Baku")
+MONDAY = datetime(2026, 3, 2, 8, tzinfo=UTC)  # 12:00 in Baku
+ORDER = ["wco", "demining", "trade"]
+
+
+class Clock:
+    def __init__(self, now: datetime = MONDAY) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+def release(n: int, topics: list[str]) -> Item:
+    return Item(id=f"r{n}", feed_id="f", url=f"https://x.az/{n}", title=f"Release {n}",
+                body="Text.", published=MONDAY - timedelta(days=1) + timedelta(minutes=n),
+                topics=topics, content_hash=f"h{n}")
+
+
+def follower(chat_id: str = "a", topics: tuple[str, ...] = ("demining", "trade"), **kw: object
+             ) -> Chat:
+    return Chat("console", chat_id, subscription=Subscription(topics=set(topics)),
+                **kw)  # type: ignore[arg-type]
+
+
+async def deliver(delivery: Delivery) -> None:
+    delivery.scan()
+    await delivery.drain(timeout=10)
+
+
+def texts(transport: RecordingTransport) -> list[str]:
+    return [s.reply.plain() for s in transport.sent]
+
+
+async def test_a_paused_chat_gets_nothing_and_what_arrived_is_dropped(tmp_path: Path) -> None:
+    transport, clock = RecordingTransport(), Clock()
+    with Store(tmp_path) as store:
+        store.save_chat(follower(paused=True, paused_until=MONDAY + timedelta(hours=2)))
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        store.ingest([release(1, ["demining"]), release(2, ["trade"])], now=clock())
+        await deliver(delivery)
+        assert transport.sent == []
+        clock.advance(hours=3)  # the pause is over: only what arrives from now on
+        await deliver(delivery)
+        assert transport.sent == []
+        store.ingest([release(3, ["demining"])], now=clock())
+        await deliver(delivery)
+        assert transport.titles("a") == ["Release 3"]
+        await delivery.stop()
+
+
+async def test_a_kept_pause_sends_one_digest_when_it_ends(tmp_path: Path) -> None:
+    transport, clock = RecordingTransport(), Clock()
+    with Store(tmp_path) as store:
+        store.save_chat(follower(paused=True, pause_keep=True))  # until /resume
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock, topic_order=ORDER)
+        store.ingest([release(1, ["trade"]), release(2, ["demining", "trade"]),
+                      release(3, ["demining"])], now=clock())
+        await deliver(delivery)
+        clock.advance(days=3)
+        await deliver(delivery)
+        assert transport.sent == []
+        chat = store.get_chat("console:a")
+        assert chat is not None
+        chat.paused = False  # what /resume does
+        store.save_chat(chat)
+        await deliver(delivery)
+        [digest] = texts(transport)
+        assert "3 new releases arrived during the pause" in digest
+        # grouped by topic in the taxonomy's order, each release once, newest first
+        assert digest.index("demining (2)") < digest.index("Release 3") \
+            < digest.index("Release 2") < digest.index("trade (1)") < digest.index("Release 1")
+        assert store.cursor("console:a") == 3
+        await deliver(delivery)
+        assert len(transport.sent) == 1
+        await delivery.stop()
+
+
+async def test_quiet_hours_hold_releases_for_one_digest_at_their_end(tmp_path: Path) -> None:
+    transport, clock = RecordingTransport(), Clock(MONDAY.replace(hour=19))  # 23:00 in Baku
+    with Store(tmp_path) as store:
+        store.save_chat(follower(quiet_hours="22:00-08:00"))
+        store.save_chat(follower("b", ("trade",)))  # no quiet hours
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        store.ingest([release(1, ["demining"]), release(2, ["trade"])], now=clock())
+        await deliver(delivery)
+        assert transport.titles("b") == ["Release 2"]
+        clock.advance(hours=4)  # 03:00: still quiet
+        store.ingest([release(3, ["demining"])], now=clock())
+        await deliver(delivery)
+        assert [s.chat_id for s in transport.sent] == ["b"]
+        clock.advance(hours=5)  # 08:00 in Baku
+        await deliver(delivery)
+        [digest] = [s.reply.plain() for s in transport.sent if s.chat_id == "a"]
+        assert "Quiet hours are over: 3 new releases arrived meanwhile" in digest
+        store.ingest([release(4, ["demining"])], now=clock())  # daytime: one by one again
+        await deliver(delivery)
+        assert transport.titles("a")[-1] == "Release 4"
+        await delivery.stop()
+
+
+async def test_a_weekly_digest_arrives_once_a_week_on_its_day(tmp_path: Path) -> None:
+    transport, clock = RecordingTransport(), Clock()  # Monday 12:00 in Baku
+    with Store(tmp_path) as store:
+        store.save_chat(Chat(
+            "console", "w", subscription=Subscription(topics={"trade"}, mode="digest",
+                                                      digest_time="09:00", digest_weekday=2)))
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        store.ingest([release(1, ["trade"])], now=clock())
+        for _ in range(6):  # Monday to Saturday, twice a day
+            await delivery.send_digests()
+            clock.advance(hours=12)
+            await delivery.send_digests()
+            clock.advance(hours=12)
+        [weekly] = texts(transport)  # Wednesday's
+        assert "Your weekly digest: 1 new release" in weekly
+        store.ingest([release(2, ["trade"])], now=clock())
+        for _ in range(14):  # the next Wednesday comes once
+            await delivery.send_digests()
+            clock.advance(hours=12)
+        assert len(transport.sent) == 2 and "Release 2" in texts(transport)[1]
+        await delivery.stop()
+
+
+async def test_a_long_digest_is_capped_with_a_pointer_to_latest(tmp_path: Path) -> None:
+    transport, clock = RecordingTransport(), Clock(MONDAY.replace(hour=6))  # 10:00 in Baku
+    with Store(tmp_path) as store:
+        store.save_chat(Chat("console", "d", subscription=Subscription(
+            topics={"trade"}, mode="digest", digest_time="09:00")))
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        store.ingest([release(n, ["trade"]) for n in range(1, DIGEST_MAX_ITEMS + 6)],
+                     now=clock())
+        await delivery.send_digests()
+        [digest] = texts(transport)
+        assert f"{DIGEST_MAX_ITEMS + 5} new releases" in digest
+        assert digest.count("• ") == DIGEST_MAX_ITEMS and "…and 5 more: see /latest" in digest
+        assert f"Release {DIGEST_MAX_ITEMS + 5}" in digest and "Release 1 " not in digest
+        await delivery.stop()
