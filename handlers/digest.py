@@ -1,47 +1,84 @@
-"""/digest: one message a day at HH:MM, or each release as it comes."""
+"""/digest: one message a day (or a week) at HH:MM, or each release as it comes."""
 
 from __future__ import annotations
 
 import re
 
-from bot.i18n import tr
+from bot.i18n import tr, weekday_name
 from bot.models import Chat, Command, DeliveryMode, Reply
 from handlers.common import announce, can_change, clean, load_chat, refusal, typed
 from handlers.deps import Deps
 
 _HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
+# the days /digest weekly understands: English names and abbreviations, Russian abbreviations
+WEEKDAYS: dict[str, int] = {}
+for _n, _names in enumerate((
+    ("mon", "monday", "пн"), ("tue", "tuesday", "вт"), ("wed", "wednesday", "ср"),
+    ("thu", "thursday", "чт"), ("fri", "friday", "пт"), ("sat", "saturday", "сб"),
+    ("sun", "sunday", "вс"),
+)):
+    WEEKDAYS.update(dict.fromkeys(_names, _n))
 
 
 def mode_line(deps: Deps, chat: Chat | None, lang: str) -> str:
     if chat is None or chat.subscription.mode == "instant":
         return tr(lang, "Delivery: each release as soon as it is published.")
+    sub = chat.subscription
+    if sub.digest_weekday is not None:
+        return tr(lang, "Delivery: one digest a week, on {weekday} at {time} ({timezone} time).",
+                  weekday=weekday_name(sub.digest_weekday, lang), time=sub.digest_time,
+                  timezone=deps.settings.timezone)
     return tr(lang, "Delivery: one digest a day at {time} ({timezone} time).",
-              time=chat.subscription.digest_time, timezone=deps.settings.timezone)
+              time=sub.digest_time, timezone=deps.settings.timezone)
+
+
+def parse_hhmm(text: str) -> str | None:
+    """"8:30" -> "08:30"; None unless a time of day."""
+    match = _HHMM.match(text.strip())
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        return None
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
 
 
 async def digest(cmd: Command, deps: Deps) -> Reply:
     lang = cmd.language
     chat = deps.store.get_chat(cmd.chat_key)
-    usage = tr(lang, "Usage: {example} for one message a day at that time ({timezone}), or "
-               "{off_cmd} for each release as it comes.", example=typed(cmd, "digest 08:30"),
-               timezone=deps.settings.timezone, off_cmd=typed(cmd, "digest off"))
+    usage = tr(lang, "Usage: {example} for one message a day at that time ({timezone}), "
+               "{weekly_example} for one a week, or {off_cmd} for each release as it comes.",
+               example=typed(cmd, "digest 08:30"), timezone=deps.settings.timezone,
+               weekly_example=typed(cmd, "digest weekly mon 09:00"),
+               off_cmd=typed(cmd, "digest off"))
     if not cmd.args:
         return Reply.text(mode_line(deps, chat, lang), usage)
-    value = cmd.args[0].strip().casefold()
-    mode: DeliveryMode
-    at: str | None
-    if value in ("off", "instant", "stop", "no"):
-        mode, at = "instant", None
+    words = [a.strip().casefold() for a in cmd.args]
+    mode: DeliveryMode = "digest"
+    at: str | None = None
+    weekday: int | None = None
+    if words[0] in ("off", "instant", "stop", "no"):
+        mode = "instant"
     else:
-        match = _HHMM.match(value)
-        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-            return Reply.text(tr(lang, "'{value}' is not a time of day: use HH:MM from 00:00 "
-                                 "to 23:59.", value=clean(cmd.args[0])), usage)
-        mode, at = "digest", f"{int(match.group(1)):02d}:{match.group(2)}"
+        weekly = words[0] == "weekly"
+        if words[0] in ("weekly", "daily"):
+            words = words[1:]
+        for word, typed_word in zip(words, cmd.args[len(cmd.args) - len(words):], strict=True):
+            if weekly and word in WEEKDAYS and weekday is None:
+                weekday = WEEKDAYS[word]
+            elif at is None and (hhmm := parse_hhmm(word)) is not None:
+                at = hhmm
+            elif weekly and _HHMM.match(word) is None:
+                return Reply.text(tr(lang, "'{value}' is not a day of the week: use mon, tue, "
+                                     "wed, thu, fri, sat or sun.", value=clean(typed_word)),
+                                  usage)
+            else:
+                return Reply.text(tr(lang, "'{value}' is not a time of day: use HH:MM from "
+                                     "00:00 to 23:59.", value=clean(typed_word)), usage)
+        if weekly and weekday is None:
+            weekday = 0  # Monday
     if not can_change(cmd):
         return refusal(cmd)
     chat = load_chat(cmd, deps)
     chat.subscription.mode = mode
+    chat.subscription.digest_weekday = weekday if mode == "digest" else None
     if at:
         chat.subscription.digest_time = at
     deps.store.save_chat(chat)

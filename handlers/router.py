@@ -9,6 +9,7 @@ Button actions are command lines without the slash, parsed the same way as typed
     search --page <N> --q <hash>       the next page of the chat's search with that hash
     language <az|ru|en>                the chat's language (admins, in groups and channels)
     alert mute|stop|undo|last ...      an alert's buttons (handlers/alert_actions.py)
+    broadcast confirm|cancel <id>      send or drop an announcement awaiting confirmation
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ from bot.models import Command, Reply
 from handlers import (
     admin,
     alert_actions,
+    broadcast,
     channels,
     digest,
     keywords,
     language,
     news,
+    pause,
+    settings,
     subscriptions,
 )
 from handlers.commands import CommandSpec, Handler
@@ -44,7 +48,9 @@ log = logging.getLogger(__name__)
 
 MAX_ARG_CHARS = 500
 MAX_ARGS = 30
-OWN_LIMITS = {"search"}  # commands that check their text's length themselves, with a better hint
+# commands that check their word count themselves (search: with a better hint)
+OWN_LIMITS = {"search", "broadcast"}
+LONG_TEXT = {"broadcast"}  # commands whose text may exceed MAX_ARG_CHARS (they cap it themselves)
 SORRY = N_("Something went wrong on our side; the error was logged.")  # a msgid: tr() it
 
 
@@ -70,12 +76,19 @@ COMMANDS: dict[str, CommandSpec] = {
                          False, N_("/watch <word>")),
     "unwatch": CommandSpec(keywords.unwatch, N_("Stop a keyword alert"), False,
                            N_("/unwatch <word|all>")),
-    "digest": CommandSpec(digest.digest, N_("One message a day at HH:MM, or off"), False,
-                          "/digest off|HH:MM"),
+    "digest": CommandSpec(digest.digest,
+                          N_("One message a day or a week at HH:MM, grouped by topic, or off"),
+                          False, N_("/digest off|HH:MM|weekly <day> HH:MM")),
+    "pause": CommandSpec(pause.pause, N_("No alerts for a while (2h, 3d) or until /resume"),
+                         False, N_("/pause [duration] [keep]")),
+    "resume": CommandSpec(pause.resume, N_("Alerts on again after /pause"), False, "/resume"),
+    "quiet": CommandSpec(pause.quiet, N_("Quiet hours: alerts held, then sent as one digest"),
+                         False, "/quiet HH:MM-HH:MM|off"),
     "language": CommandSpec(language.language,
                             N_("The language of the bot's messages here: az, ru or en"), False,
                             "/language [az|ru|en]"),
-    "settings": CommandSpec(subscriptions.settings, N_("This chat's topics, keywords and mode"),
+    "settings": CommandSpec(settings.settings,
+                            N_("This chat's language, topics, digest, pause and quiet hours"),
                             False, "/settings"),
     "latest": CommandSpec(news.latest, N_("The newest releases, optionally of one topic"), False,
                           N_("/latest [n] [topic]")),
@@ -92,6 +105,9 @@ COMMANDS: dict[str, CommandSpec] = {
                            N_("/channel add <channel> <topics...> | remove <channel> | list")),
     "stats": CommandSpec(admin.stats, N_("Releases, chats, subscriptions, feeds"), True,
                          "/stats"),
+    "broadcast": CommandSpec(broadcast.broadcast,
+                             N_("An announcement to every active chat, after a preview"), True,
+                             N_("/broadcast <text>")),
 }
 
 ALIASES: dict[str, str] = {"sub": "subscribe", "unsub": "unsubscribe"}
@@ -199,7 +215,8 @@ async def dispatch(cmd: Command, deps: Deps) -> Reply:
         if spec.admin_only and not cmd.is_bot_admin:
             return Reply.text(tr(cmd.language, NOT_ADMIN))
         too_many = len(cmd.args) > MAX_ARGS and name not in OWN_LIMITS
-        if len(cmd.raw_args) > MAX_ARG_CHARS or too_many:
+        too_long = len(cmd.raw_args) > MAX_ARG_CHARS and name not in LONG_TEXT
+        if too_long or too_many:
             return Reply.text(tr(
                 cmd.language, "That is too long: a command takes at most {max_chars} characters "
                 "and {max_words} words after its name. Please shorten it.",

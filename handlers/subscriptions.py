@@ -1,4 +1,4 @@
-"""/start /topics /subscribe /unsubscribe /settings: what a chat follows."""
+"""/start /topics /subscribe /unsubscribe: what a chat follows."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from handlers.common import (
     find_topic,
     hint,
     load_chat,
-    paused_reason,
     reactivate,
     refusal,
     resolve_topics,
@@ -27,8 +26,6 @@ from handlers.common import (
     unknown_topic_reply,
 )
 from handlers.deps import Deps
-from handlers.digest import mode_line
-from handlers.language import language_line
 
 GREETING = (
     N_("Hello! I send the customs agency's press releases (English, Azerbaijani, Russian) "
@@ -239,38 +236,3 @@ async def unsubscribe(cmd: Command, deps: Deps) -> Reply:
     return announce(cmd, Reply.text(
         tr(lang, "Unsubscribed from {topics}.", topics=topic_names(deps, gone, lang)),
         following_line(deps, chat, lang)))
-
-
-# ---- /settings ------------------------------------------------------------------------------
-
-
-async def settings(cmd: Command, deps: Deps) -> Reply:
-    lang = cmd.language
-    chat = deps.store.get_chat(cmd.chat_key)
-    if chat is None:
-        return Reply.text(tr(lang, "This chat has no settings yet: it follows nothing."),
-                          language_line(cmd, lang),
-                          tr(lang, "Start with {subscribe_cmd} or {topics_cmd}.",
-                             subscribe_cmd=typed(cmd, "subscribe"),
-                             topics_cmd=typed(cmd, "topics")))
-    sub = chat.subscription
-    reply = Reply().add(Span(tr(lang, "Settings of this chat"), "bold"))
-    reply.add(tr(lang, "Topics: {topics}",
-                 topics=topic_names(deps, sub.topics, lang) or tr(lang, "none")))
-    reply.add(tr(lang, "Keywords: {keywords}",
-                 keywords=", ".join(sorted(sub.keywords)) or tr(lang, "none")))
-    reply.add(mode_line(deps, chat, lang))
-    reply.add(language_line(cmd, lang))
-    if chat.active:
-        reply.add(tr(lang, "Status: active."))
-    elif chat.deactivated_reason:
-        reply.add(tr(lang, "Status: paused ({reason}); send {command} to resume.",
-                     reason=paused_reason(chat, lang), command=typed(cmd, "start")))
-    else:
-        reply.add(tr(lang, "Status: paused; send {command} to resume.",
-                     command=typed(cmd, "start")))
-    reply.add(tr(lang, "Change them with {subscribe_cmd}, {unsubscribe_cmd}, {watch_cmd} and "
-                 "{digest_cmd}.", subscribe_cmd=typed(cmd, "subscribe"),
-                 unsubscribe_cmd=typed(cmd, "unsubscribe"), watch_cmd=typed(cmd, "watch"),
-                 digest_cmd=typed(cmd, "digest")))
-    return reply

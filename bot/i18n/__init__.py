@@ -38,7 +38,7 @@ Maintenance (`python -m bot.i18n --help`):
 """
 
 from bot.i18n.catalogs import N_, Translator, _, load_catalog, ntr, preload, tr, translator
-from bot.i18n.dates import format_date, format_datetime
+from bot.i18n.dates import format_date, format_datetime, weekday_name
 from bot.i18n.languages import DEFAULT_LANGUAGE, LANGUAGES, pick_language
 from bot.i18n.topics import topic_description, topic_name
 
@@ -58,4 +58,5 @@ __all__ = [
     "topic_name",
     "tr",
     "translator",
+    "weekday_name",
 ]

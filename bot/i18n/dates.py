@@ -35,3 +35,9 @@ def format_datetime(moment: datetime, lang: str | None, tz: tzinfo | None = None
     local = _local(moment, tz)
     return babel_dates.format_datetime(local, DATETIME_PATTERN, tzinfo=local.tzinfo,
                                        locale=pick_language(lang))
+
+
+def weekday_name(weekday: int, lang: str | None) -> str:
+    """"Monday" / "bazar ertəsi" / "понедельник" (0 = Monday), CLDR's standalone name."""
+    names = babel_dates.get_day_names("wide", context="stand-alone", locale=pick_language(lang))
+    return str(names[weekday]).lower() if pick_language(lang) != "en" else str(names[weekday])

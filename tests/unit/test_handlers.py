@@ -186,7 +186,7 @@ def test_registry_shape() -> None:
         assert callable(handler) and description and usage.startswith("/" + name)
         assert isinstance(admin_only, bool)
     assert {n for n, s in COMMANDS.items() if s.admin_only} == {
-        "feeds", "addfeed", "removefeed", "channel", "stats"}
+        "feeds", "addfeed", "removefeed", "channel", "stats", "broadcast"}
 
 
 async def test_unknown_command_suggests(deps: Deps) -> None:

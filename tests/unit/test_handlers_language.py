@@ -238,6 +238,10 @@ PRIVATE = [
     "/search --page 2 --q x", "/why", "/why 1", "/why 99", "/why x", "/unsubscribe all",
     "/unsubscribe all", "/unwatch all", "/subscrbe", "/stats", "/watch " + "w " * 40,
     "/settings", *(f"/search {query}" for query in SEARCH_TROUBLE),
+    "/digest weekly", "/digest weekly fri 18:00", "/digest weekly funday", "/digest daily 07:00",
+    "/pause", "/pause 2h keep", "/pause soon", "/pause 900d", "/settings", "/resume", "/resume",
+    "/pause", "/settings", "/resume", "/quiet", "/quiet 22:00-08:00", "/settings", "/quiet 25-8",
+    "/quiet off",
 ]
 ADMINS = [
     "/feeds", "/addfeed", "/addfeed https://x.example/rss", "/addfeed https://x.example/rss",
@@ -250,6 +254,7 @@ ADMINS = [
     "/channel list", "/channel remove @nope", "/channel remove @CustomsNews", "/channel list",
     "/help", "/help addfeed", "/addfeed ftp://x.example/f", "/addfeed https:///rss",
     "/addfeed https://m.example/ B!",
+    "/broadcast", "/broadcast Hello all", "/broadcast " + "x" * 3001,
 ]
 # English words that no az or ru text of the bot needs (outside commands, ids and code)
 ENGLISH_WORDS = {"the", "is", "are", "to", "you", "your", "this", "with", "for", "of", "was",

@@ -101,6 +101,7 @@ ATTEMPTS = {
     "removefeed": [["added"], ["customs"]],
     "channel": [["add", "@customs_alerts", "wco"], ["remove", "@bound"], ["list"]],
     "stats": [[]],
+    "broadcast": [["Hello", "everyone"], ["confirm", "0123abcd"], ["cancel", "0123abcd"]],
 }
 
 
