@@ -3,6 +3,7 @@
     engine.py    Delivery: scanning, per-chat senders, cursors and the sent-stories journal
     stories.py   the pure rule: which edition of a story a chat gets, now or after a wait
     digests.py   a digest's message (daily, weekly, or what /pause and /quiet held back)
+    schedule.py  which daily and weekly digests are due, and sending them
     broadcast.py an admin's announcement to every active chat (/broadcast)
     sender.py    one paced send, platform failures -> retry / gone / moved; the figures
     pacing.py    Pacer (platform limits) and Committer (one fsync per tick)

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
 from bot.delivery.broadcast import Broadcaster
-from bot.delivery.digests import DigestKind, digest_reply
+from bot.delivery.digests import digest_reply
 from bot.delivery.pacing import Committer
+from bot.delivery.schedule import send_due_digests
 from bot.delivery.sender import Sender
 from bot.delivery.stories import decide
 from bot.gate import HoldReason, gate
@@ -397,47 +398,7 @@ class Delivery:
         """Each digest chat's daily (or weekly, on its day) digest once its time has come,
         unless /pause or /quiet holds it back (it goes when they end). One pass at a time."""
         async with self._digest_lock:
-            await self._send_digests()
-
-    async def _send_digests(self) -> None:
-        now = self.clock()
-        now_local = now.astimezone(self.tz)
-        today = now_local.date().isoformat()
-        hhmm = now_local.strftime("%H:%M")
-        for chat in self._chats():
-            sub = chat.subscription
-            if not chat.active or sub.mode != "digest" or chat.last_digest_on == today:
-                continue
-            if hhmm < sub.digest_time or chat.platform not in self.transports:
-                continue
-            if sub.digest_weekday is not None and now_local.weekday() != sub.digest_weekday:
-                continue
-            door = gate(chat, now, self.tz)
-            if door.kind == "drop":  # paused: this digest's releases are dropped
-                self.store.record_delivered(chat.key, self.store.max_seq)
-            if door.kind != "open":
-                continue
-            floor = max(self.store.cursor(chat.key), chat.since_seq)
-            items = [i for i in self.store.items_after(floor, limit=10**9) if i.notify]
-            self._prefetch(items)
-            entries = self._digest_entries(chat, items)
-            if entries:
-                kind: DigestKind = "daily" if sub.digest_weekday is None else "weekly"
-                reply = digest_reply(entries, self.tz, self.topic_label, lang=chat.language,
-                                     platform=chat.platform, kind=kind,
-                                     followed=sub.topics, order=self._topic_order)
-                outcome = await self.sender.send(chat, reply)
-                if outcome != "sent":
-                    continue
-                sent_at = self.clock()
-                for story, edition in entries:
-                    self.store.record_story_sent(SentStory(chat.key, story.id, edition.id,
-                                                           sent_at))
-                self.store.record_delivered(chat.key, items[-1].seq)
-                await self._committer.durable()
-                self.stats.digests += 1
-            chat.last_digest_on = today
-            self.store.save_chat(chat)
+            await send_due_digests(self)
 
     def _digest_entries(self, chat: Chat, items: list[Item]) -> list[tuple[Story, Item]]:
         """Each wanted story not yet sent to the chat, once, with the edition for its language

@@ -1,0 +1,54 @@
+"""The daily and weekly digests: which digest chats are due now, and each sent once a day at
+most (a weekly one only on its day), unless /pause or /quiet holds it back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.delivery.digests import DigestKind, digest_reply
+from bot.gate import gate
+from bot.models import SentStory
+
+if TYPE_CHECKING:
+    from bot.delivery.engine import Delivery
+
+
+async def send_due_digests(delivery: Delivery) -> None:
+    """One pass over the digest chats (`Delivery.send_digests` runs one at a time)."""
+    now = delivery.clock()
+    now_local = now.astimezone(delivery.tz)
+    today = now_local.date().isoformat()
+    hhmm = now_local.strftime("%H:%M")
+    for chat in delivery._chats():
+        sub = chat.subscription
+        if not chat.active or sub.mode != "digest" or chat.last_digest_on == today:
+            continue
+        if hhmm < sub.digest_time or chat.platform not in delivery.transports:
+            continue
+        if sub.digest_weekday is not None and now_local.weekday() != sub.digest_weekday:
+            continue
+        door = gate(chat, now, delivery.tz)
+        if door.kind == "drop":  # paused: this digest's releases are dropped
+            delivery.store.record_delivered(chat.key, delivery.store.max_seq)
+        if door.kind != "open":
+            continue
+        floor = max(delivery.store.cursor(chat.key), chat.since_seq)
+        items = [i for i in delivery.store.items_after(floor, limit=10**9) if i.notify]
+        delivery._prefetch(items)
+        entries = delivery._digest_entries(chat, items)
+        if entries:
+            kind: DigestKind = "daily" if sub.digest_weekday is None else "weekly"
+            reply = digest_reply(entries, delivery.tz, delivery.topic_label, lang=chat.language,
+                                 platform=chat.platform, kind=kind,
+                                 followed=sub.topics, order=delivery._topic_order)
+            outcome = await delivery.sender.send(chat, reply)
+            if outcome != "sent":
+                continue
+            sent_at = delivery.clock()
+            for story, edition in entries:
+                delivery.store.record_story_sent(SentStory(chat.key, story.id, edition.id, sent_at))
+            delivery.store.record_delivered(chat.key, items[-1].seq)
+            await delivery._committer.durable()
+            delivery.stats.digests += 1
+        chat.last_digest_on = today
+        delivery.store.save_chat(chat)
