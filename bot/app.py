@@ -24,6 +24,7 @@ from bot.poller import Poller
 from bot.search import SearchIndex
 from bot.sources import Fetcher
 from bot.store import INDEX_SNAPSHOT, Store
+from bot.urls import mask_credentials
 from handlers.deps import Deps
 
 log = logging.getLogger("newsbot.app")
@@ -128,7 +129,7 @@ class App:
                 text = ntr(lang, "Feed '{feed}' has failed {n} time in a row; last error: "
                            "{error}. See /feeds.", "Feed '{feed}' has failed {n} times in a row; "
                            "last error: {error}. See /feeds.", state.consecutive_failures,
-                           feed=spec.id, error=state.last_error)
+                           feed=spec.id, error=mask_credentials(state.last_error or ""))
             return Reply(paragraphs=[[Span(text)]], ephemeral=False)
 
         for name, adapter in self.adapters.items():

@@ -1,5 +1,8 @@
 """Every key the config file may hold, per table, and the check that names ALL unknown keys at
-once (a new operator fixes their typos in one go, not one run per typo)."""
+once (a new operator fixes their typos in one go, not one run per typo).
+
+A key that bot/config.py reads must be listed here too (tests/unit/test_config.py checks that the
+two agree)."""
 
 from __future__ import annotations
 

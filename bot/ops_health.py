@@ -9,24 +9,21 @@ published nothing for its `stale_after_hours` is reported as "stale" and leaves 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from bot.models import FeedState
+from bot.urls import mask_credentials
 
 if TYPE_CHECKING:
     from bot.ops_server import OpsSnapshot
-
-_CREDENTIALS = re.compile(r"(?<=//)[^/@\s]+@")  # user:password@ in a URL in an error message
-
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
 def _masked(text: str | None) -> str | None:
-    return _CREDENTIALS.sub("***@", text) if text else text
+    return mask_credentials(text) if text else text
 
 
 def feed_status(state: FeedState, alert_after_failures: int) -> str:

@@ -56,6 +56,48 @@ def test_errors_name_the_key(data: dict, fragment: str) -> None:
     assert str(err.value).startswith("c.toml: ")
 
 
+def test_every_unknown_key_is_named_at_once_with_its_table() -> None:
+    data = {"storage": {"pathh": "x"}, "fetch": {"allow_privat": True, "retries": 3},
+            "feeds": [{"id": "a", "url": "https://x/f"}, {"id": "b", "urll": "https://y/f"}],
+            "colour": "red"}
+    with pytest.raises(ConfigError) as err:
+        parse_settings(data, "c.toml", env={})
+    message = str(err.value)
+    assert "\n" not in message
+    for key, table in (("storage.pathh", "[storage]"), ("fetch.allow_privat", "[fetch]"),
+                       ("fetch.retries", "[fetch]"), ("feeds[1].urll", "[[feeds]]"),
+                       ("colour", "the top level")):
+        assert f"{key}: unknown key in {table}" in message
+    assert "(did you mean 'allow_private'?)" in message and "(did you mean 'url'?)" in message
+    assert "known keys in [fetch]: alert_after_failures, allow_private," in message
+
+
+class _Reads(dict):  # type: ignore[type-arg]
+    """A TOML table that records the keys the config reader asks it for."""
+
+    def __init__(self, name: str, seen: dict[str, set[str]], *args: object) -> None:
+        super().__init__(*args)
+        self.name, self.seen = name, seen
+
+    def get(self, key: str, default: object = None) -> object:
+        self.seen.setdefault(self.name, set()).add(key)
+        return super().get(key, default)
+
+
+def test_the_known_keys_are_the_keys_the_config_reads() -> None:
+    """config_keys.KNOWN_KEYS (checked before anything else) and what parse_settings reads stay
+    one list: a key added to one and not the other fails here."""
+    from bot.config_keys import KNOWN_KEYS
+
+    seen: dict[str, set[str]] = {}
+    data = _Reads("", seen, {
+        name: _Reads(name, seen) for name in KNOWN_KEYS if name not in ("", "feeds", "topics")})
+    data["feeds"] = [_Reads("feeds", seen, {"id": "a", "url": "https://x/f"})]
+    data["topics"] = [_Reads("topics", seen, {"id": "t", "terms": {"en": ["customs"]}})]
+    parse_settings(data, "c.toml", env={})
+    assert seen == {table: set(keys) for table, keys in KNOWN_KEYS.items()}
+
+
 def test_secrets_come_from_the_environment_only() -> None:
     data = {"telegram": {}, "slack": {"mode": "socket"}}
     off = parse_settings(data, env={})

@@ -46,7 +46,7 @@ def test_healthz_names_what_fails_and_hides_credentials() -> None:
                                               alert_after_failures=5))
     assert not healthy and body["status"] == "failing"
     assert body["problems"] == ["feed bad: 5 failed polls in a row, last error: invalid URL "
-                                "(https://***@x.org/f)"]
+                                "(https://user:***@x.org/f)"]
     assert {k: v["status"] for k, v in body["feeds"].items()} == \
         {"ok": "ok", "quiet": "stale", "bad": "failing", "new": "waiting"}
     assert body["feeds"]["quiet"]["last_new_release"] == since.isoformat()
