@@ -43,6 +43,9 @@ class Item:
     # the story (one release in several language editions) this edition belongs to: the id of
     # its first edition; "" until grouped (then it is a story of its own)
     story: str = ""
+    # the release's picture (RSS enclosure or media:content, the page's og:image or lead
+    # figure): an absolute http(s) URL, "" when it has none
+    image: str = ""
 
     @property
     def story_id(self) -> str:
@@ -266,6 +269,7 @@ class Card:
     number: int | None = None  # position in a list, for /why <n>
     # the story's other language editions: (language code, url), shown as links
     editions: list[tuple[str, str]] = field(default_factory=list)
+    image: str = ""  # notifications: the release's picture (absolute http(s) URL), if any
 
 
 @dataclass(slots=True)

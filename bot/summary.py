@@ -127,6 +127,7 @@ def notification(
 ) -> Reply:
     """The message a subscribed chat receives for a new release (one edition of a story)."""
     card = make_card(item, tz, topic_label, lang=lang, others=others)
+    card.image = item.image  # a notification carries the release's picture
     return Reply(cards=[card], ephemeral=False, link_preview=True)
 
 

@@ -16,6 +16,7 @@ import trafilatura
 from lxml import etree
 from trafilatura.utils import load_html
 
+from bot.sources.images import page_image
 from bot.sources.page_dates import pick_date
 from bot.sources.page_lines import collapse_spaces, line_key, unescape_twice
 from bot.sources.page_meta import outside_article
@@ -36,6 +37,7 @@ class Article:
     titles: list[str]
     published: datetime
     estimated: bool  # no date found on the page: `published` is the fetch time
+    image: str = ""  # the article's picture (og:image or lead figure), absolute; "" if none
 
 
 def extract_article(body: bytes, url: str, tz: tzinfo, fetched_at: datetime) -> Article | None:
@@ -53,7 +55,7 @@ def extract_article(body: bytes, url: str, tz: tzinfo, fetched_at: datetime) -> 
     title = titles[0]
     published, estimated = pick_date(tree, lines, title, tz, fetched_at, url)
     return Article(url=url, title=title, lines=lines, titles=titles, published=published,
-                   estimated=estimated)
+                   estimated=estimated, image=page_image(tree, url))
 
 
 def _main_text_lines(tree: etree._Element, url: str) -> list[str]:

@@ -105,6 +105,7 @@ def _to_item(spec: FeedSpec, article: Article, learnt: set[str], tz: tzinfo) -> 
         language=spec.language or detect_language(f"{article.title}\n{body}"),
         content_hash=content_hash(article.title, body),
         tz_offset_minutes=offset_minutes(article.published, tz),
+        image=article.image,
     )
 
 

@@ -15,6 +15,7 @@ from bot.models import FeedSpec, Item
 from bot.sources.dates import find_local_date, offset_minutes, parse_date
 from bot.sources.encoding import repair_encoding
 from bot.sources.ids import feed_entry_id, keep_apart
+from bot.sources.images import entry_image
 from bot.sources.text import (
     clean_text,
     content_hash,
@@ -169,4 +170,5 @@ def _entry_to_item(
         language=language if language in ("en", "az", "ru") else detect_language(title + body),
         content_hash=content_hash(title, body),
         tz_offset_minutes=offset_minutes(published, tz),
+        image=entry_image(entry, base or link),
     )

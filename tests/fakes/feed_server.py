@@ -30,6 +30,8 @@ class Entry:
     guid: str | None = None
     link: str | None = None
     published: datetime | str | None = None  # a datetime -> RFC 822; a str is sent as is
+    image: str | None = None  # an <enclosure type="image/png"> with this URL
+    media: str | None = None  # a <media:content medium="image"> with this URL
 
 
 def rss_bytes(entries: list[Entry], title: str = "Customs news") -> bytes:
@@ -46,9 +48,16 @@ def rss_bytes(entries: list[Entry], title: str = "Customs news") -> bytes:
             xml.append(f"<pubDate>{escape(e.published)}</pubDate>")
         if e.body:
             xml.append(f"<description>{escape(e.body)}</description>")
+        if e.image:
+            xml.append(f'<enclosure url="{escape(e.image, {chr(34): "&quot;"})}" '
+                       'type="image/png" length="0"/>')
+        if e.media:
+            xml.append(f'<media:content url="{escape(e.media, {chr(34): "&quot;"})}" '
+                       'medium="image"/>')
         parts.append("<item>" + "".join(xml) + "</item>")
     return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" '
+        'xmlns:media="http://search.yahoo.com/mrss/"><channel>'
         f"<title>{escape(title)}</title><link>http://127.0.0.1/</link><description>d</description>"
         + "".join(parts) + "</channel></rss>"
     ).encode()
@@ -110,6 +119,7 @@ class FeedSite:
 class FeedServer:
     def __init__(self) -> None:
         self.sites: dict[str, FeedSite] = {}
+        self.files: dict[str, tuple[bytes, str]] = {}  # name -> (body, content type): pictures
         self.requests: dict[str, int] = {}
         self.not_modified: dict[str, int] = {}
         self.connections: set[object] = set()  # client (host, port)s seen: connections opened
@@ -126,6 +136,11 @@ class FeedServer:
         site = self.site(name)
         site.entries[:0] = list(entries)  # newest first, as feeds list them
         site.last_modified = datetime.now(UTC)
+
+    def add_file(self, name: str, body: bytes, content_type: str = "image/png") -> str:
+        """Serve `body` at /name (a release's picture); its URL."""
+        self.files[name] = (body, content_type)
+        return self.url(name)
 
     def set_fault(self, name: str, fault: Fault | None) -> None:
         self.site(name).fault = fault
@@ -152,6 +167,9 @@ class FeedServer:
         self.requests[name] = self.requests.get(name, 0) + 1
         if request.transport is not None:
             self.connections.add(request.transport.get_extra_info("peername"))
+        if name in self.files:
+            body, kind = self.files[name]
+            return web.Response(body=body, headers={"Content-Type": kind})
         site = self.sites.get(name)
         if site is None:
             return web.Response(status=404, text="no such feed")
