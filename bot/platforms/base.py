@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.i18n import LANGUAGES, pick_language, tr
 from bot.models import Chat, Reply, chat_key
@@ -74,8 +74,20 @@ class Transport(Protocol):
     @property
     def limits(self) -> RateLimits: ...
 
-    async def send(self, chat: Chat, reply: Reply) -> None:
-        """Deliver or raise a SendError subclass. Return means the platform accepted it."""
+    async def send(self, chat: Chat, reply: Reply) -> str | None:
+        """Deliver or raise a SendError subclass. Return means the platform accepted it; the
+        value is the message's id when the platform gave one (what `Editor.edit` takes)."""
+        ...
+
+
+@runtime_checkable
+class Editor(Protocol):
+    """A transport that can change a notification it sent (a corrected release)."""
+
+    async def edit(self, chat: Chat, message_id: str, reply: Reply) -> None:
+        """Replace the message `message_id` (as `send` returned it) with `reply`. A message that
+        is unchanged, gone or too old to edit is logged and let be; raises only
+        TransientSendError (rate limited, network): try again later."""
         ...
 
 

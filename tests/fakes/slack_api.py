@@ -15,6 +15,10 @@ there is kept in `slack.responses[key]`. Faults apply to the next `times` matchi
 `{"ok": false, "error": ...}`, or `error_status` to send another status), optionally only for
 one `channel`. `delay(method, seconds)` holds the answers to a method (a slow Slack).
 
+Posted messages are kept in `slack.messages[(channel, ts)]`; chat.update replaces their text
+and blocks (message_not_found for an unknown ts). An image block's `image_url` is downloaded as
+Slack does: an unreachable or non-image URL answers invalid_blocks ("downloading image failed").
+
 users.info answers `locale` (default "en-US"; `slack.set_locale(user, "ru-RU")`) when asked
 with include_locale=true, as Slack does.
 
@@ -94,6 +98,9 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.locales: dict[str, str] = {}  # user id -> Slack locale (users.info)
         self.delays: dict[str, float] = {}  # method -> seconds before it answers
+        # (channel, ts) -> the bot's message as it is now (chat.update changes it)
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.image_fetches: list[str] = []  # image block URLs the fake downloaded
         self.base = ""
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
@@ -238,7 +245,7 @@ class FakeSlack:
                 call.status = fault.error_status
                 return web.json_response({"ok": False, "error": fault.error},
                                          status=fault.error_status)
-            answer = self._answer(method, params)
+            answer = await self._check_images(method, params) or self._answer(method, params)
             if answer.get("ok") is False:
                 call.error = answer.get("error")
             return web.json_response(answer)
@@ -259,17 +266,12 @@ class FakeSlack:
             if refused is not None:
                 return refused
             ts = f"{int(time.time())}.{next(self._ts):06d}"
+            self.messages[(p["channel"], ts)] = {"text": p.get("text"), "ts": ts,
+                                                 "blocks": p.get("blocks") or []}
             return {"ok": True, "channel": p["channel"], "ts": ts,
                     "message": {"text": p.get("text"), "ts": ts}}
         if method == "chat.update":
-            if not p.get("channel"):
-                return {"ok": False, "error": "channel_not_found"}
-            if not p.get("ts"):
-                return {"ok": False, "error": "message_not_found"}
-            if not p.get("text") and not p.get("blocks"):
-                return {"ok": False, "error": "no_text"}
-            return {"ok": True, "channel": p["channel"], "ts": p["ts"], "text": p.get("text"),
-                    "message": {"text": p.get("text"), "ts": p["ts"]}}
+            return self._update(p)
         if method == "chat.postEphemeral":
             refused = message_error(p)
             if refused is not None:
@@ -294,6 +296,44 @@ class FakeSlack:
         if method == "apps.connections.open":
             return {"ok": True, "url": self.base.replace("http://", "ws://") + "/socket"}
         return {"ok": False, "error": "unknown_method"}
+
+    def _update(self, p: dict[str, Any]) -> dict[str, Any]:
+        """chat.update: the bot's own message, by channel and ts; its text and blocks replaced
+        (blocks=[] removes them, as Slack does; absent keeps them)."""
+        channel, ts = str(p.get("channel", "")), str(p.get("ts", ""))
+        if not channel or not ts:
+            return {"ok": False, "error": "invalid_arguments"}
+        message = self.messages.get((channel, ts))
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        if not p.get("text") and not p.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        message["text"] = p.get("text") or message["text"]
+        if "blocks" in p:
+            message["blocks"] = p.get("blocks") or []
+        message["edited"] = {"user": self.bot_user_id, "ts": f"{int(time.time())}.000000"}
+        return {"ok": True, "channel": channel, "ts": ts, "text": message["text"],
+                "message": dict(message)}
+
+    async def _check_images(self, method: str, p: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack downloads an image block's picture when the message is posted: an unreachable
+        or non-image URL refuses the whole message (invalid_blocks, "downloading image
+        failed"); a missing alt_text too."""
+        if method not in ("chat.postMessage", "chat.update"):
+            return None
+        blocks = p.get("blocks") if isinstance(p.get("blocks"), list) else []
+        for n, block in enumerate(blocks):
+            if not isinstance(block, dict) or block.get("type") != "image":
+                continue
+            url = str(block.get("image_url", ""))
+            if not block.get("alt_text") or len(str(block["alt_text"])) > 2000:
+                return _invalid_blocks(f"must be between 1 and 2000 characters "
+                                       f"[json-pointer:/blocks/{n}/alt_text]")
+            self.image_fetches.append(url)
+            if not await _is_image(url):
+                return _invalid_blocks(f"downloading image failed "
+                                       f"[json-pointer:/blocks/{n}/image_url]")
+        return None
 
     async def _socket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
@@ -339,6 +379,24 @@ class FakeSlack:
 
 
 # ---- requests to the bot, signed as Slack signs them ---------------------------------------
+
+
+def _invalid_blocks(message: str) -> dict[str, Any]:
+    return {"ok": False, "error": "invalid_blocks", "errors": [message],
+            "response_metadata": {"messages": [f"[ERROR] {message}"]}}
+
+
+async def _is_image(url: str) -> bool:
+    if not url.startswith(("http://", "https://")):
+        return False
+    try:
+        async with aiohttp.ClientSession() as session, session.get(
+                url, timeout=aiohttp.ClientTimeout(total=5)) as response:
+            await response.read()
+            return response.status == 200 and \
+                response.headers.get("Content-Type", "").startswith("image/")
+    except (aiohttp.ClientError, TimeoutError, OSError, ValueError):
+        return False
 
 
 def sign(secret: str, body: str, timestamp: int | None = None) -> dict[str, str]:

@@ -13,7 +13,8 @@ not ``ok``). Point the bot at it with ``base_url(fake.base_url)``.
 What it does:
 - getMe, deleteWebhook, setWebhook (then pushes updates to the webhook, with the secret header),
   getUpdates long polling with offsets (wakes on a new update and on shutdown), sendMessage,
-  editMessageText, editMessageReplyMarkup, answerCallbackQuery, setMyCommands, getMyCommands,
+  editMessageText, editMessageReplyMarkup, sendPhoto (downloads the URL as Telegram does),
+  editMessageCaption (see telegram_media.py), answerCallbackQuery, setMyCommands, getMyCommands,
   getChat, getChatMember, getChatAdministrators. Any other method answers ``true`` and is listed
   in ``fake.unknown_methods`` (a 404 would make PTB raise InvalidToken).
 - Forum topics: ``add_forum(chat, threads)``; ``push_message(..., thread_id=N)`` writes in a
@@ -52,7 +53,7 @@ from aiohttp import web
 
 from bot.webserver import start_site
 from tests.fakes.telegram_html import utf16_len
-from tests.fakes.telegram_methods import BotApiMethods
+from tests.fakes.telegram_media import MediaMethods
 from tests.fakes.telegram_records import BOT_ID, Call, ChatState, TelegramLimits, TgFault
 
 BOT_USERNAME = "customs_news_bot"
@@ -65,7 +66,7 @@ _JSON_PARAMS = frozenset({
 })
 
 
-class FakeTelegram(BotApiMethods):
+class FakeTelegram(MediaMethods):
     def __init__(self, token: str | None = DEFAULT_TOKEN, enforce_limits: bool = False,
                  limits: TelegramLimits | None = None, validate_html: bool = True,
                  record_params: bool = True, fail_ratio: float = 0.0,
@@ -89,7 +90,8 @@ class FakeTelegram(BotApiMethods):
         self.method_counts: dict[str, int] = {}
         self.unknown_methods: list[str] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}  # (chat id, message id)
-        self.sent: list[dict[str, Any]] = []  # every accepted sendMessage, in order
+        self.sent: list[dict[str, Any]] = []  # every accepted sendMessage/sendPhoto, in order
+        self.photo_fetches: list[str] = []  # the URLs sendPhoto downloaded
         self.send_times: list[float] = []  # arrival time of every accepted send
         self.rate_limited = 0  # 429s answered because a limit was exceeded
         self.injected = 0  # faults answered from `inject`

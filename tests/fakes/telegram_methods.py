@@ -232,7 +232,9 @@ class BotApiMethods:
         msg = self.messages.get(key)
         if msg is None:
             return self._error(call, 400, "Bad Request: message to edit not found")
-        text, raw = msg["text"], msg["html"]
+        if text_too and "text" not in msg:  # a photo: its caption is edited instead
+            return self._error(call, 400, "Bad Request: there is no text in the message to edit")
+        text, raw = msg.get("text", ""), msg["html"]
         if text_too:
             parsed = self._text(call, params)
             if isinstance(parsed, web.Response):

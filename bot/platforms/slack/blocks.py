@@ -23,6 +23,8 @@ TITLE_IN_LIST_MAX = 300
 BUTTON_LABEL_MAX = 75
 BUTTON_VALUE_MAX = 2000
 BUTTON_URL_MAX = 3000
+IMAGE_URL_MAX = 3000  # image block image_url
+ALT_TEXT_MAX = 2000  # image block alt_text
 ACTIONS_MAX = 25  # elements in one actions block
 MAX_BLOCKS = 50  # a message; a Home view takes 100
 HOME_MAX_BLOCKS = 100
@@ -162,12 +164,29 @@ def _notification_blocks(card: Card, lang: str) -> list[Block]:
         blocks.append({"type": "context", "elements": [mrkdwn(meta)]})
     if card.lead:
         blocks.append(_section(cut_escaped(card.lead, SECTION_MAX)))
+    image = image_block(card)
+    if image is not None:
+        blocks.append(image)
     if card.url and _safe_url(card.url) and len(card.url) <= BUTTON_URL_MAX:
         blocks.append({"type": "actions", "elements": [{
             "type": "button", "action_id": f"{LINK_PREFIX}release",
             "text": plain(tr(lang, "Read the release")), "url": card.url,
         }]})
     return blocks
+
+
+def image_block(card: Card) -> Block | None:
+    """The release's picture (an http(s) URL Slack fetches itself), its title as alt text."""
+    url = card.image
+    if not url or not url.lower().startswith(("http://", "https://")) or \
+            not _safe_url(url) or len(url) > IMAGE_URL_MAX:
+        return None
+    alt = cut_escaped(card.title, ALT_TEXT_MAX) or "…"
+    return {"type": "image", "image_url": url, "alt_text": alt}
+
+
+def without_images(blocks: list[Block]) -> list[Block]:
+    return [b for b in blocks if b.get("type") != "image"]
 
 
 def _button_blocks(rows: list[list[Button]]) -> list[Block]:

@@ -24,7 +24,7 @@ from bot.platforms.base import (
     TransientSendError,
     fallback_reply,
 )
-from bot.platforms.slack.blocks import Block, render_blocks
+from bot.platforms.slack.blocks import Block, render_blocks, without_images
 
 log = logging.getLogger("newsbot.slack")
 
@@ -36,6 +36,8 @@ PERMANENT_ERRORS = frozenset({
     "channel_not_found", "not_in_channel", "is_archived", "account_inactive",
     "user_not_found", "user_disabled", "cannot_dm_bot", "team_access_not_granted",
 })
+# chat.update: the message was deleted or may no longer be edited (nothing to retry)
+EDIT_GONE_ERRORS = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
 # The bot's own credentials are wrong: an operator must act; sends wait and retry.
 AUTH_ERRORS = frozenset({
     "invalid_auth", "not_authed", "token_revoked", "token_expired", "missing_scope",
@@ -75,12 +77,13 @@ def slack_error(exc: SlackApiError) -> tuple[int, str, float | None]:
 
 
 def send_error(exc: SlackApiError, where: str = "") -> SendError:
-    """Map a failed chat.postMessage to the SendError delivery understands."""
+    """Map a failed chat.postMessage (or chat.update) to the SendError delivery
+    understands."""
     status, error, retry_after = slack_error(exc)
     if status == 429 or error == "ratelimited":
         return TransientSendError(f"slack rate limited ({where})",
                                   retry_after=retry_after if retry_after is not None else 1.0)
-    if error in PERMANENT_ERRORS:
+    if error in PERMANENT_ERRORS or error in EDIT_GONE_ERRORS:
         return PermanentSendError(f"slack: {error}")
     if error in AUTH_ERRORS:
         log.error("event=slack_auth_error error=%s where=%s fix='check SLACK_BOT_TOKEN and the "
@@ -100,38 +103,81 @@ class SlackTransport:
         self.client: AsyncWebClient | None = None
         self.session: aiohttp.ClientSession | None = None
 
-    async def send(self, chat: Chat, reply: Reply) -> None:
+    async def send(self, chat: Chat, reply: Reply) -> str | None:
+        """Post; the message's id ("CHANNEL:TS", what chat.update takes)."""
         text, blocks = render_blocks(reply, lang=chat.language)
-        await self.post(chat.chat_id, text, blocks)
+        return await self.post(chat.chat_id, text, blocks)
 
-    async def post(self, channel: str, text: str, blocks: list[Block] | None) -> None:
+    async def post(self, channel: str, text: str, blocks: list[Block] | None) -> str | None:
         if self.client is None:
             raise TransientSendError("slack is not started yet", retry_after=5.0)
         try:
-            await self._call(channel, text, blocks)
+            return await self._call("chat_postMessage", {"channel": channel}, text, blocks)
         except SlackApiError as exc:
-            _, error, _ = slack_error(exc)
-            if error not in MARKUP_ERRORS or not blocks:
-                raise send_error(exc, channel) from None
-            log.warning("event=slack_markup_refused channel=%s error=%s: sending plain text",
-                        channel, error)
-            try:
-                await self._call(channel, text, None)
-            except SlackApiError as again:
-                raise send_error(again, channel) from None
+            return await self._without_markup(exc, channel, "chat_postMessage",
+                                              {"channel": channel}, text, blocks)
 
-    async def _call(self, channel: str, text: str, blocks: list[Block] | None) -> None:
-        assert self.client is not None
-        kwargs: dict[str, Any] = {"channel": channel, "text": text,
-                                  "unfurl_links": False, "unfurl_media": False}
-        if blocks:
-            kwargs["blocks"] = blocks
+    async def _without_markup(self, exc: SlackApiError, channel: str, method: str,
+                              target: dict[str, Any], text: str,
+                              blocks: list[Block] | None) -> str | None:
+        """Refused markup: again without the picture when there was one (Slack could not
+        download it: invalid_blocks), then as plain text. Other errors -> SendError."""
+        _, error, _ = slack_error(exc)
+        if error not in MARKUP_ERRORS or not blocks:
+            raise send_error(exc, channel) from None
+        if without_images(blocks) != blocks:
+            log.info("event=slack_image_refused channel=%s error=%s: sending without it",
+                     channel, error)
+            try:
+                return await self._call(method, target, text, without_images(blocks))
+            except SlackApiError as again:
+                _, error, _ = slack_error(again)
+                if error not in MARKUP_ERRORS:
+                    raise send_error(again, channel) from None
+        log.warning("event=slack_markup_refused channel=%s error=%s: sending plain text",
+                    channel, error)
         try:
-            await self.client.chat_postMessage(**kwargs)
+            return await self._call(method, target, text, None)
+        except SlackApiError as again:
+            raise send_error(again, channel) from None
+
+    async def _call(self, method: str, target: dict[str, Any], text: str,
+                    blocks: list[Block] | None) -> str | None:
+        assert self.client is not None
+        kwargs: dict[str, Any] = {**target, "text": text}
+        if method == "chat_postMessage":
+            kwargs.update(unfurl_links=False, unfurl_media=False)
+        kwargs["blocks"] = blocks or []  # chat.update: [] removes the old blocks
+        if method == "chat_postMessage" and not blocks:
+            del kwargs["blocks"]
+        try:
+            response = await getattr(self.client, method)(**kwargs)
         except SlackApiError:
             raise
         except (aiohttp.ClientError, TimeoutError, OSError, ValueError) as exc:
             raise TransientSendError(f"slack network error: {exc!r}") from None
+        channel, ts = response.get("channel"), response.get("ts")
+        return f"{channel}:{ts}" if channel and ts else None
+
+    async def edit(self, chat: Chat, message_id: str, reply: Reply) -> None:
+        """A corrected notification, in place (chat.update). A message deleted or no longer
+        editable is let be."""
+        channel, _, ts = message_id.rpartition(":")
+        if not channel or not ts:
+            return
+        if self.client is None:
+            raise TransientSendError("slack is not started yet", retry_after=5.0)
+        text, blocks = render_blocks(reply, lang=chat.language)
+        target = {"channel": channel, "ts": ts}
+        try:
+            try:
+                await self._call("chat_update", target, text, blocks)
+            except SlackApiError as exc:
+                await self._without_markup(exc, channel, "chat_update", target, text, blocks)
+        except TransientSendError:
+            raise
+        except SendError as exc:  # message_not_found, cant_update_message, edit_window_closed
+            log.info("event=edit_skipped channel=%s ts=%s reason=%s", channel, ts, exc)
 
     async def answer(self, reply: Reply, *, response_url: str | None, channel_id: str,
                      user_id: str, replace: bool = False, lang: str = "en") -> None:

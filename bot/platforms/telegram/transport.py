@@ -20,7 +20,14 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import Application
 
 from bot.models import Chat, Reply, split_thread, thread_chat_id
@@ -35,10 +42,12 @@ from bot.platforms.base import (
     fallback_reply,
 )
 from bot.platforms.telegram.fit import fit_html
+from bot.platforms.telegram.picture import caption, edited_caption, picture, preview_options
 from bot.platforms.telegram.render import keyboard, link_preview, plain_text
 
 log = logging.getLogger("newsbot.telegram")
 
+BROKEN_IMAGES_KEPT = 1000  # pictures Telegram refused, remembered so as not to try them again
 REPLY_RETRY_CAP = 30.0  # a command reply waits at most this long for a 429 to pass
 # BadRequest descriptions that mean the chat cannot be written to any more
 _GONE = ("chat not found", "user is deactivated", "group chat was deactivated",
@@ -91,42 +100,117 @@ class TelegramTransport:
 
     def __init__(self, application: Application) -> None:
         self.application = application
+        self._broken_images: set[str] = set()  # pictures Telegram refused: not tried again
 
-    async def send(self, chat: Chat, reply: Reply) -> None:
+    async def send(self, chat: Chat, reply: Reply) -> str | None:
+        """Send; the message's id ("photo:ID" for a photo), or None when the reply went as
+        several messages or not at all."""
         if reply.silent:
-            return
-        chunks = fit_html(reply, chat.language)  # one release: one message
-        if not chunks:
-            return
+            return None
         base, thread_id = split_thread(chat.chat_id)
         target = chat_target(base)
         markup = keyboard(reply.buttons)
+        image = picture(reply)
+        if image is not None:
+            sent = await self._send_photo(target, image, reply, markup, thread_id)
+            if sent is not None:
+                return sent
+        chunks = fit_html(reply, chat.language)  # one release: one message
+        if not chunks:
+            return None
         gap = 1.0 if chat.kind == "private" else 60.0 / (self.limits.group_per_minute or 20)
+        ids: list[int] = []
         for i, text in enumerate(chunks):
             if i:
                 await asyncio.sleep(gap)  # delivery paced the first; keep the chat's limit
             last = i == len(chunks) - 1
             try:
-                await self._send_one(target, text, reply, markup if last else None, thread_id)
+                ids.append(await self._send_one(target, text, reply, markup if last else None,
+                                                thread_id))
             except TelegramError as exc:
                 raise map_send_error(exc, thread_id) from exc
+        return str(ids[0]) if len(ids) == 1 else None
+
+    async def _send_photo(self, target: int | str, image: str, reply: Reply,
+                          markup: InlineKeyboardMarkup | None,
+                          thread_id: int | None) -> str | None:
+        """The notification as a photo with its summary as caption: "photo:ID"; None when the
+        summary does not fit a caption or Telegram could not take the picture (the text is
+        sent instead, at once)."""
+        text = caption(reply)
+        if text is None or image in self._broken_images:
+            return None
+        try:
+            message = await self.application.bot.send_photo(
+                target, image, caption=text, parse_mode=ParseMode.HTML, reply_markup=markup,
+                message_thread_id=thread_id)
+        except BadRequest as exc:
+            if _chat_gone(exc) or THREAD_GONE in exc.message.lower():
+                raise map_send_error(exc, thread_id) from exc
+            log.info("event=photo_refused chat=%s reason=%r: sending the text", target,
+                     exc.message)
+            if len(self._broken_images) >= BROKEN_IMAGES_KEPT:
+                self._broken_images.clear()
+            self._broken_images.add(image)  # the next chats get the text at once
+            return None
+        except TelegramError as exc:
+            raise map_send_error(exc, thread_id) from exc
+        return f"photo:{message.message_id}"
 
     async def _send_one(self, target: int | str, text: str, reply: Reply,
-                        markup: InlineKeyboardMarkup | None, thread_id: int | None) -> None:
+                        markup: InlineKeyboardMarkup | None, thread_id: int | None) -> int:
         bot = self.application.bot
         try:
-            await bot.send_message(target, text, parse_mode=ParseMode.HTML,
-                                   link_preview_options=link_preview(reply),
-                                   reply_markup=markup, disable_notification=False,
-                                   message_thread_id=thread_id)
+            message = await bot.send_message(target, text, parse_mode=ParseMode.HTML,
+                                             link_preview_options=preview_options(reply),
+                                             reply_markup=markup, disable_notification=False,
+                                             message_thread_id=thread_id)
         except BadRequest as exc:
             if _chat_gone(exc) or THREAD_GONE in exc.message.lower():
                 raise
             # our markup or a feed's URL was refused: the plain text still gets through
             log.warning("event=send_fallback_plain chat=%s reason=%r", target, exc.message)
-            await bot.send_message(target, plain_text(text),
-                                   link_preview_options=link_preview(reply), reply_markup=None,
-                                   message_thread_id=thread_id)
+            message = await bot.send_message(target, plain_text(text),
+                                             link_preview_options=link_preview(reply),
+                                             reply_markup=None, message_thread_id=thread_id)
+        return message.message_id
+
+    async def edit(self, chat: Chat, message_id: str, reply: Reply) -> None:
+        """A corrected notification, in place: editMessageCaption for a photo, else
+        editMessageText. Unchanged, deleted or too old messages are let be."""
+        kind, _, number = message_id.rpartition(":")
+        if not number.isdigit():
+            return
+        target = chat_target(split_thread(chat.chat_id)[0])  # a message id is the chat's
+        bot = self.application.bot
+        markup = keyboard(reply.buttons)
+        try:
+            if kind == "photo":
+                await bot.edit_message_caption(
+                    chat_id=target, message_id=int(number),
+                    caption=edited_caption(reply, chat.language),
+                    parse_mode=ParseMode.HTML, reply_markup=markup)
+            else:
+                chunks = fit_html(reply, chat.language)
+                if not chunks:
+                    return
+                await bot.edit_message_text(
+                    chunks[0], chat_id=target, message_id=int(number),
+                    parse_mode=ParseMode.HTML, reply_markup=markup,
+                    link_preview_options=preview_options(reply))
+        except RetryAfter as exc:
+            raise TransientSendError("rate limited", retry_after=_retry_seconds(exc)) from exc
+        except (BadRequest, Forbidden, ChatMigrated) as exc:
+            # "message is not modified", "message to edit not found", "message can't be
+            # edited", a chat that left: nothing to do
+            if "not modified" not in exc.message.lower():
+                log.info("event=edit_skipped chat=%s message=%s reason=%r", target, message_id,
+                         exc.message)
+        except NetworkError as exc:  # timed out, connection reset, 5xx
+            raise TransientSendError(f"{type(exc).__name__}: {exc.message}") from exc
+        except TelegramError as exc:
+            log.warning("event=edit_failed chat=%s message=%s error=%r", target, message_id,
+                        exc.message)
 
     async def answer(self, chat_id: int, reply: Reply, edit: int | None = None,
                      lang: str = "en", thread_id: int | None = None) -> None:
