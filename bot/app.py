@@ -66,7 +66,7 @@ class App:
         self.poller = Poller(
             self.store, self.fetcher, self.classifier, self.index, settings.feeds,
             settings.fetch, settings.tz, on_new=self._on_new, on_health=self._on_health,
-            clock=clock,
+            on_updated=self._on_updated, clock=clock,
         )
         self.deps = Deps(store=self.store, index=self.index, classifier=self.classifier,
                          settings=settings, clock=clock, feeds=self.poller)
@@ -105,6 +105,11 @@ class App:
     def _on_new(self, items: list[Item]) -> None:
         if self.delivery:
             self.delivery.wake()
+
+    def _on_updated(self, items: list[Item]) -> None:
+        """Corrected releases: their sent notifications are edited in place."""
+        if self.delivery:
+            self.delivery.correct(items)
 
     async def _on_health(self, spec: FeedSpec, state: FeedState, what: str) -> None:
         """Tell the bot's admins that a feed fails, is gone, or works again: each admin in
@@ -163,7 +168,8 @@ class App:
                                  self.topic_label, clock=self.clock,
                                  edition_wait=self.settings.delivery.edition_wait_seconds,
                                  expected_languages=expected_languages(self.settings.feeds),
-                                 topic_order=[t.id for t in self.classifier.topics])
+                                 topic_order=[t.id for t in self.classifier.topics],
+                                 edit_window=self.settings.delivery.edit_window_hours * 3600)
         self.deps.wake_delivery = self.delivery.wake
         self.deps.broadcaster = self.delivery.broadcasts
         for name, adapter in self.adapters.items():

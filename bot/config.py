@@ -102,11 +102,17 @@ class ServerSettings:
     host: str = "127.0.0.1"
 
 
+MAX_EDIT_WINDOW_HOURS = 168  # the sent-stories journal keeps message ids 7 days
+
+
 @dataclass(slots=True)
 class DeliverySettings:
     # when another language's edition of a story arrives first, wait this long for the
     # chat's own edition before sending the best one there is
     edition_wait_seconds: float = 900.0
+    # a corrected release edits the notifications sent this many hours ago at most (0: never);
+    # the message ids are kept 7 days (bot/store/sent.py), so 168 at most
+    edit_window_hours: float = 48.0
 
 
 @dataclass(slots=True)
@@ -321,6 +327,11 @@ def parse_settings(
     if (t := root.table("delivery")) is not None:
         s.delivery.edition_wait_seconds = t.float_("edition_wait_seconds",
                                                    s.delivery.edition_wait_seconds)
+        hours = t.float_("edit_window_hours", s.delivery.edit_window_hours)
+        if hours > MAX_EDIT_WINDOW_HOURS:
+            raise t.fail("edit_window_hours", f"a number from 0 to {MAX_EDIT_WINDOW_HOURS} "
+                         "(message ids are kept 7 days)", hours)
+        s.delivery.edit_window_hours = hours
 
     if (t := root.table("log")) is not None:
         s.log.level = t.str_("level", s.log.level,

@@ -26,7 +26,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
                            "webhook_port", "bot_username"}),
     "slack": frozenset({"mode", "host", "port", "api_base_url", "admins", "channel_rule"}),
     "server": frozenset({"port", "host"}),
-    "delivery": frozenset({"edition_wait_seconds"}),
+    "delivery": frozenset({"edition_wait_seconds", "edit_window_hours"}),
     "log": frozenset({"level", "format"}),
 }
 ARRAYS = ("feeds", "topics")  # arrays of tables: [[feeds]], [[topics]]

@@ -161,12 +161,14 @@ class Poller:
         settings: FetchSettings,
         tz: tzinfo,
         on_new: Callable[[list[Item]], None] = lambda items: None,
+        on_updated: Callable[[list[Item]], None] = lambda items: None,
         on_health: HealthHook | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.store, self.fetcher, self.classifier, self.index = store, fetcher, classifier, index
         self.settings, self.tz, self.clock = settings, tz, clock
         self.on_new, self.on_health = on_new, on_health
+        self.on_updated = on_updated  # stored releases whose title or text changed
         self._feeds: dict[str, FeedSpec] = {f.id: f for f in feeds}
         for spec in store.admin_feeds():
             self._feeds.setdefault(spec.id, spec)
@@ -286,6 +288,8 @@ class Poller:
         pushed = [i for i in result.new if i.notify]
         if pushed:
             self.on_new(pushed)
+        if result.updated:
+            self.on_updated(result.updated)
         return PollReport(spec.id, True, result, not_modified=not items)
 
     def _freshness(self, spec: FeedSpec, state: FeedState, new: list[Item], now: datetime,

@@ -5,6 +5,7 @@
     digests.py   a digest's message (daily, weekly, or what /pause and /quiet held back)
     schedule.py  which daily and weekly digests are due, and sending them
     broadcast.py an admin's announcement to every active chat (/broadcast)
+    corrections.py  a corrected release: its sent notifications edited in place
     sender.py    one paced send, platform failures -> retry / gone / moved; the figures
     pacing.py    Pacer (platform limits) and Committer (one fsync per tick)
 """

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
 from bot.delivery.broadcast import Broadcaster
+from bot.delivery.corrections import Corrections
 from bot.delivery.digests import digest_reply
 from bot.delivery.pacing import Committer
 from bot.delivery.schedule import send_due_digests
@@ -77,11 +78,13 @@ class Delivery:
         edition_wait: float = 0.0,
         expected_languages: Mapping[str, frozenset[str]] | None = None,
         topic_order: Sequence[str] = (),
+        edit_window: float = 48 * 3600.0,
     ) -> None:
         """`edition_wait`: seconds to wait for a chat's own edition of a story;
         `expected_languages`: feed id -> the languages its group publishes (only those
         stories wait; see `stories.expected_languages`); `topic_order`: the topics' ids in the
-        order a digest groups them (the taxonomy's)."""
+        order a digest groups them (the taxonomy's); `edit_window`: seconds after which a sent
+        notification is no longer edited when its release is corrected (0: never)."""
         self.store = store
         self.transports = transports
         self.tz = tz
@@ -91,6 +94,8 @@ class Delivery:
         self.sender = Sender(store, transports, max_backoff, on_thread_gone=self._thread_gone)
         self.stats = self.sender.stats
         self.broadcasts = Broadcaster(store, self.sender, lambda: set(self.transports))
+        self.corrections = Corrections(store, self.sender, tz, topic_label, clock,
+                                       timedelta(seconds=edit_window))
         self.edition_wait = timedelta(seconds=edition_wait)
         self.expected_languages = dict(expected_languages or {})
         self._queues: dict[str, _ChatQueue] = {}
@@ -109,6 +114,11 @@ class Delivery:
     def wake(self) -> None:
         """New releases (or new chats) are in the store: look for work."""
         self._wake.set()
+
+    def correct(self, items: list[Item]) -> None:
+        """Stored releases changed (title or text): edit the notifications sent of them."""
+        if not self._stopping:
+            self.corrections.submit(items)
 
     @property
     def max_backoff(self) -> float:
@@ -172,6 +182,7 @@ class Delivery:
             _, pending = await asyncio.wait(tasks, timeout=grace)
             for task in pending:
                 task.cancel()
+        self.corrections.cancel()
         self.store.flush_cursors()
 
     # -- matching ----------------------------------------------------------------------------
@@ -314,8 +325,12 @@ class Delivery:
             outcome = await self.sender.send(chat, job.reply)
             if outcome == "sent":
                 now = self.clock()
+                # an alert's message id (a digest's is not kept: it is never edited)
+                message_id = self.sender.message_ids.pop(key, "")
                 for story, edition in job.entries:
-                    self.store.record_story_sent(SentStory(key, story.id, edition.id, now))
+                    self.store.record_story_sent(SentStory(
+                        key, story.id, edition.id, now,
+                        "" if job.held_digest else message_id))
                 for item in job.done:
                     if item in queue.items:  # stop() may have cleared it
                         queue.items.remove(item)

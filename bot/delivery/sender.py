@@ -13,6 +13,7 @@ from bot.delivery.pacing import Pacer
 from bot.models import Chat, Reply, chat_key, split_thread, thread_chat_id
 from bot.platforms.base import (
     ChatMovedError,
+    Editor,
     PermanentSendError,
     ThreadGoneError,
     TransientSendError,
@@ -33,6 +34,7 @@ class DeliveryStats:
     deactivated: int = 0
     migrated: int = 0
     digests: int = 0
+    edited: int = 0  # notifications corrected in place
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -56,6 +58,8 @@ class Sender:
         self.moved_to = ""  # the new key of the chat whose send answered "moved"
         # old key -> new key of every chat record moved with a migrated group (its threads)
         self.renamed: dict[str, str] = {}
+        # chat key -> the id of the message its last "sent" send made ("" if none was given)
+        self.message_ids: dict[str, str] = {}
 
     async def send(self, chat: Chat, reply: Reply) -> Outcome:
         """One attempt, after the chat's and the platform's pacing; a retry is paced later by
@@ -67,7 +71,7 @@ class Sender:
         await pacer.wait(pace_key, chat.kind != "private")
         try:
             async with self.semaphores[chat.platform]:
-                await transport.send(chat, reply)
+                message_id = await transport.send(chat, reply)
         except TransientSendError as exc:
             failures = self._failed(chat.key)
             self.stats.retried += 1
@@ -107,6 +111,7 @@ class Sender:
             return "retry"
         self._failures.pop(chat.key, None)
         self.stats.sent += 1
+        self.message_ids[chat.key] = message_id or ""
         return "sent"
 
     def _move_threads(self, chat: Chat, new_chat: Chat) -> None:
@@ -121,6 +126,35 @@ class Sender:
             self.store.move_chat(other.key, moved)
             self.renamed[other.key] = moved.key
             log.info("event=chat_migrated old=%s new=%s", other.key, moved.key)
+
+    async def edit(self, chat: Chat, message_id: str, reply: Reply, attempts: int = 3) -> bool:
+        """Replace a sent notification, paced as a send; a rate limit or a network failure is
+        tried again (up to `attempts` in all). False when the platform cannot edit or every
+        attempt failed; a message gone or unchanged counts as done (the transport lets it be)."""
+        transport = self.transports.get(chat.platform)
+        if not isinstance(transport, Editor):
+            return False
+        pacer = self.pacers[chat.platform]
+        pace_key = chat_key(chat.platform, split_thread(chat.chat_id)[0])
+        for attempt in range(attempts):
+            await pacer.wait(pace_key, chat.kind != "private")
+            try:
+                async with self.semaphores[chat.platform]:
+                    await transport.edit(chat, message_id, reply)
+            except TransientSendError as exc:
+                delay = exc.retry_after if exc.retry_after else min(2.0 ** attempt,
+                                                                    self.max_backoff)
+                log.info("event=edit_retry chat=%s delay=%.1f reason=%s", chat.key, delay, exc)
+                pacer.defer(pace_key, delay)
+                continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # an adapter bug: the correction is dropped, not the bot
+                log.exception("event=edit_error chat=%s error=%s", chat.key, exc)
+                return False
+            self.stats.edited += 1
+            return True
+        return False
 
     def _failed(self, key: str) -> int:
         self._failures[key] = self._failures.get(key, 0) + 1

@@ -3,7 +3,9 @@
 Kept as the cursors are (and fsynced with them by `Store.flush_cursors`): the table
 "sent_stories" of cursors.json as of the last compaction, plus sent-stories.log, one JSON line
 [chat key, story id, item id, sent at, message id] per notification since then. Entries older
-than `KEEP` are dropped at compaction: by then every edition of a story has long arrived.
+than `KEEP` are dropped at compaction: by then every edition of a story has long arrived, and
+the message ids (what a correction edits, within `[delivery] edit_window_hours`, at most KEEP)
+are of no more use.
 """
 
 from __future__ import annotations
@@ -44,14 +46,21 @@ class SentStories:
         self.db = db
         self._journal = Journal(folder / self.JOURNAL)
         self._sent: dict[tuple[str, str], SentStory] = {}
+        # item id -> the (chat, story) keys of the notifications made with that edition
+        self._by_item: dict[str, set[tuple[str, str]]] = {}
         doc = self.db.table(TABLE).get(doc_id=1)
         rows = doc.get("rows", []) if isinstance(doc, dict) else []
         for row in rows:
             self._keep(_sent(row))
 
     def _keep(self, sent: SentStory | None) -> None:
-        if sent is not None:
-            self._sent.setdefault((sent.chat_key, sent.story_id), sent)  # the first one counts
+        if sent is not None and (sent.chat_key, sent.story_id) not in self._sent:
+            self._add(sent)  # the first one counts
+
+    def _add(self, sent: SentStory) -> None:
+        key = (sent.chat_key, sent.story_id)
+        self._sent[key] = sent
+        self._by_item.setdefault(sent.item_id, set()).add(key)
 
     def open_journal(self, now: datetime | None = None) -> None:
         """Replay what the last run journalled, compact (pruning), start a new journal."""
@@ -67,6 +76,9 @@ class SentStories:
     def compact(self, now: datetime | None = None) -> None:
         horizon = (now or utcnow()) - KEEP
         self._sent = {k: s for k, s in self._sent.items() if s.sent_at >= horizon}
+        self._by_item = {}
+        for key, sent in self._sent.items():
+            self._by_item.setdefault(sent.item_id, set()).add(key)
         table = self.db.table(TABLE)
         doc = {"rows": [_row(s) for s in self._sent.values()]}
         if table.get(doc_id=1) is None:
@@ -78,13 +90,17 @@ class SentStories:
     def get(self, chat_key: str, story_id: str) -> SentStory | None:
         return self._sent.get((chat_key, story_id))
 
+    def of_item(self, item_id: str) -> list[SentStory]:
+        """The notifications made with the edition `item_id` (to edit them when it changes)."""
+        return [self._sent[k] for k in sorted(self._by_item.get(item_id, ())) if k in self._sent]
+
     def record(self, sent: SentStory) -> None:
         """Durable after `flush()`. A story already recorded for the chat keeps its first
         record."""
         if (sent.chat_key, sent.story_id) in self._sent:
             return
         self._journal.append(json.dumps(_row(sent), ensure_ascii=False))
-        self._sent[(sent.chat_key, sent.story_id)] = sent
+        self._add(sent)
 
     def count(self) -> int:
         return len(self._sent)

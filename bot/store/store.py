@@ -278,3 +278,8 @@ class Store:
 
     def story_sent(self, chat_key: str, story_id: str) -> SentStory | None:
         return self._sent.get(chat_key, story_id)
+
+    def sent_of_item(self, item_id: str) -> list[SentStory]:
+        """The notifications sent with the release `item_id` (kept 7 days), their message ids
+        included: what a correction of the release edits."""
+        return self._sent.of_item(item_id)

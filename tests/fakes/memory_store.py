@@ -106,6 +106,9 @@ class MemoryStore:
     def story_sent(self, chat_key: str, story_id: str) -> SentStory | None:
         return self.sent.get((chat_key, story_id))
 
+    def sent_of_item(self, item_id: str) -> list[SentStory]:
+        return [s for _, s in sorted(self.sent.items()) if s.item_id == item_id]
+
     def flush_cursors(self) -> None:
         """Nothing to make durable in memory."""
 

@@ -47,6 +47,9 @@ def test_interval_of_one_second_is_accepted() -> None:
         ({"storage": {"pathh": "x"}}, "storage.pathh: unknown key"),
         ({"timezone": "Mars/Olympus"}, "timezone: expected an IANA time zone"),
         ({"telegram": {"admins": "123"}}, "telegram.admins: expected a list"),
+        ({"delivery": {"edit_window_hours": 200}},
+         "delivery.edit_window_hours: expected a number from 0 to 168"),
+        ({"delivery": {"edit_window_hours": -1}}, "delivery.edit_window_hours: expected a number"),
     ],
 )
 def test_errors_name_the_key(data: dict, fragment: str) -> None:
