@@ -308,6 +308,9 @@ class FakeSlack:
             return {"ok": False, "error": "message_not_found"}
         if not p.get("text") and not p.get("blocks"):
             return {"ok": False, "error": "no_text"}
+        refused = message_error(p)
+        if refused is not None:
+            return refused
         message["text"] = p.get("text") or message["text"]
         if "blocks" in p:
             message["blocks"] = p.get("blocks") or []
