@@ -16,11 +16,22 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 
 from bot.delivery.sender import Sender
-from bot.models import Item, SentStory
+from bot.models import Chat, Item, Reply, SentStory, Story
 from bot.store import Store
 from bot.summary import TopicLabel, notification
+from handlers.alert_actions import alert_buttons
 
 log = logging.getLogger("newsbot.delivery")
+
+
+def alert_reply(chat: Chat, story: Story, edition: Item, tz: tzinfo,
+                topic_label: TopicLabel) -> Reply:
+    """The alert a chat gets of `edition` (its story's other editions linked, its buttons):
+    as sent, and as edited when the release is corrected."""
+    reply = notification(edition, tz, topic_label, lang=chat.language,
+                         others=story.others(edition))
+    reply.buttons = alert_buttons(chat, story, edition, topic_label)
+    return reply
 
 
 class Corrections:
@@ -64,8 +75,7 @@ class Corrections:
         if chat is None or not chat.active or chat.platform not in self.sender.transports:
             return False
         story = self.store.story(item.story_id)
-        reply = notification(item, self.tz, self.topic_label, lang=chat.language,
-                             others=story.others(item))
+        reply = alert_reply(chat, story, item, self.tz, self.topic_label)
         edited = await self.sender.edit(chat, sent.message_id, reply)
         log.info("event=correction chat=%s release=%s message=%s edited=%s", chat.key, item.id,
                  sent.message_id, edited)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
 from bot.delivery.broadcast import Broadcaster
-from bot.delivery.corrections import Corrections
+from bot.delivery.corrections import Corrections, alert_reply
 from bot.delivery.digests import digest_reply
 from bot.delivery.pacing import Committer
 from bot.delivery.schedule import send_due_digests
@@ -37,8 +37,8 @@ from bot.matching import wants, wants_story
 from bot.models import Chat, Item, Reply, SentStory, Story, split_thread, utcnow
 from bot.platforms.base import Transport
 from bot.store import Store
-from bot.summary import TopicLabel, notification, topic_id_label
-from handlers.alert_actions import alert_buttons, thread_gone_notice
+from bot.summary import TopicLabel, topic_id_label
+from handlers.alert_actions import thread_gone_notice
 
 log = logging.getLogger("newsbot.delivery")
 
@@ -386,9 +386,7 @@ class Delivery:
         if found is None:
             return None
         item, story, edition = found
-        reply = notification(edition, self.tz, self.topic_label, lang=chat.language,
-                             others=story.others(edition))
-        reply.buttons = alert_buttons(chat, story, edition, self.topic_label)
+        reply = alert_reply(chat, story, edition, self.tz, self.topic_label)
         return _Job(reply, [(story, edition)], [item])
 
     async def _thread_gone(self, chat: Chat) -> None:

@@ -151,6 +151,8 @@ async def test_a_corrected_title_edits_both_messages_and_sends_nothing_new(
     [message] = env.telegram()
     [post] = env.slack_posts()
     assert "smugling stoped" in message["text"] and "smugling stoped" in post["text"]
+    buttons = message["reply_markup"]  # the alert's Mute / Unsubscribe buttons
+    assert "Unsubscribe" in str(buttons)
     sends = env.calls("sendMessage") + env.calls("sendPhoto")
 
     await env.republish("r1", title="Cigarette smuggling stopped at Astara")
@@ -159,6 +161,7 @@ async def test_a_corrected_title_edits_both_messages_and_sends_nothing_new(
     assert edited["message_id"] == message["message_id"] and "edit_date" in edited
     assert "Cigarette smuggling stopped at Astara" in edited["text"]
     assert "stoped" not in edited["text"]
+    assert edited["reply_markup"] == buttons  # the buttons stay
     [now] = env.slack_now()
     assert "Cigarette smuggling stopped at Astara" in now["text"] and "edited" in now
     assert now["blocks"][0]["text"]["text"] == "Cigarette smuggling stopped at Astara"
