@@ -70,6 +70,7 @@ def health_report(snapshot: OpsSnapshot) -> tuple[bool, dict[str, Any]]:
                   "failing_since": _iso(store.failing_since),
                   "write_failures": store.write_failures,
                   "last_error": _masked(store.last_error) if store.failing_since else None},
+        "poll_crashes": snapshot.poll_crashes,  # unexpected errors, each logged with a trace
         "feeds": feeds,
     }
     return not problems, body

@@ -57,6 +57,6 @@ def test_healthz_names_what_fails_and_hides_credentials() -> None:
     assert body["problems"] == ["store writes failing since 2026-12-06T18:00:00+00:00: cannot "
                                 "write to /data: No space left on device"]
     assert health_report(OpsSnapshot(releases=0, feeds={}, delivery=None)) == \
-        (True, {"status": "ok", "problems": [], "releases": 0, "feeds": {},
+        (True, {"status": "ok", "problems": [], "releases": 0, "feeds": {}, "poll_crashes": 0,
                 "store": {"writes": "ok", "failing_since": None, "write_failures": 0,
                           "last_error": None}})
