@@ -1,0 +1,120 @@
+"""End to end over Slack, on a fake clock: `/news pause|resume|quiet|settings` through the real
+slack-bolt app (HTTP mode) and the fake Slack Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import App
+from bot.config import Settings, SlackSettings
+from bot.models import FeedSpec
+from tests.conftest import settled, until
+from tests.e2e.test_pause_telegram import Clock
+from tests.e2e.test_slack_e2e import ADMIN, BACKLOG, FEED, SECRET, WAIT, Env
+from tests.fakes.feed_server import Entry, FeedServer
+from tests.fakes.slack_api import FakeSlack
+from tests.helpers import free_port
+
+BAKU = ZoneInfo("Asia/Baku")
+DEMINING = "Demining teams cleared 300 hectares. Mine clearance continues in the area."
+
+
+class ClockedEnv(Env):
+    clock: Clock
+    released: int = 0
+
+    async def release(self, title: str) -> str:
+        """A demining release published a minute ago on the fake clock, polled, delivered."""
+        self.released += 1
+        guid = f"s{self.released}"
+        self.feeds.publish(FEED, Entry(title=title, body=DEMINING, guid=guid,
+                                       link=f"https://customs.example/news/{guid}",
+                                       published=self.clock() - timedelta(minutes=1)))
+        await self.app.poller.poll_all()
+        await settled(self.app, polls=0)
+        return title
+
+    def posts(self, channel: str = "C100") -> list[str]:
+        return [m["text"] for m in self.slack.posted(channel=channel)]
+
+
+@pytest.fixture
+async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[ClockedEnv]:
+    async with FakeSlack() as slack:
+        feeds.publish(FEED, *BACKLOG)
+        settings = Settings()
+        settings.storage.path = tmp_path / "data"
+        settings.fetch.allow_private = True
+        settings.fetch.jitter = 0.0
+        settings.feeds = [FeedSpec(id=FEED, url=feeds.url(FEED), interval_seconds=1,
+                                   language="en")]
+        settings.slack = SlackSettings(
+            enabled_in_config=True, mode="http", port=free_port(),
+            api_base_url=slack.api_base_url, admins=[ADMIN], channel_rule="admins",
+            bot_token="xoxb-test-token", signing_secret=SECRET,
+        )
+        clock = Clock()
+        app = App(settings, clock=clock)
+        app.build_platforms()
+        await asyncio.wait_for(app.start(), timeout=WAIT)
+        try:
+            adapter = app.adapters["slack"]
+            url = f"http://127.0.0.1:{adapter.port}/slack/events"  # type: ignore[attr-defined]
+            await until(lambda: app.store.count_items() >= len(BACKLOG), WAIT,
+                        what="the backlog stored")
+            env = ClockedEnv(app, slack, feeds, adapter, url)  # type: ignore[arg-type]
+            env.clock = clock
+            yield env
+        finally:
+            await asyncio.wait_for(app.stop(), timeout=10)
+
+
+async def test_pause_and_resume_in_a_channel(env: ClockedEnv) -> None:
+    await env.command("subscribe demining")
+    [refused] = await env.command("pause", user="UOTHER")
+    assert "administrators" in refused["text"]
+    [paused] = await env.command("pause 1h keep")
+    assert paused["response_type"] == "in_channel" and "one digest" in paused["text"]
+    assert "/news resume" in paused["text"]
+    first = await env.release("Demining teams cleared the Aghdam district")
+    second = await env.release("Demining teams cleared the Fuzuli district")
+    assert env.posts() == []
+    [settings] = await env.command("settings")
+    assert "paused until" in settings["text"] and "Quiet hours: off." in settings["text"]
+    [resumed] = await env.command("resume")
+    assert "as one digest" in resumed["text"]
+    await settled(env.app, polls=0)
+    [digest] = env.posts()
+    assert "2 new releases arrived during the pause" in digest
+    assert first in digest and second in digest
+    blocks = json.dumps(env.slack.posted(channel="C100")[0]["blocks"], ensure_ascii=False)
+    assert f"<https://customs.example/news/s1|{first}>" in blocks  # each a link
+    third = await env.release("Demining teams cleared the Zangilan district")
+    await env.slack.wait_for(lambda: len(env.posts()) == 2, WAIT)
+    assert third in env.posts()[1]
+
+
+async def test_quiet_hours_in_a_channel(env: ClockedEnv) -> None:
+    local = env.clock().astimezone(BAKU)
+    hours = f"{local - timedelta(minutes=30):%H:%M}-{local + timedelta(minutes=30):%H:%M}"
+    await env.command("subscribe demining")
+    [quiet] = await env.command(f"quiet {hours}")
+    assert f"Quiet hours: {hours}" in quiet["text"] and quiet["response_type"] == "in_channel"
+    first = await env.release("Demining teams cleared the Aghdam district")
+    second = await env.release("Demining teams cleared the Fuzuli district")
+    assert env.posts() == []
+    env.clock.advance(minutes=31)
+    await settled(env.app, polls=0)
+    [digest] = env.posts()
+    assert "Quiet hours are over: 2 new releases arrived meanwhile" in digest
+    assert first in digest and second in digest
+    [off] = await env.command("quiet off")
+    assert "Quiet hours: off." in off["text"]
+    assert env.chat("C100").quiet_hours == ""  # type: ignore[union-attr]
