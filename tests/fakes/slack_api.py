@@ -45,7 +45,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.webserver import start_site
-from tests.fakes.slack_limits import message_error
+from tests.fakes.slack_limits import message_error, view_error
 
 T = TypeVar("T")
 
@@ -278,6 +278,9 @@ class FakeSlack:
                 return refused
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "views.publish":
+            refused = view_error(p)
+            if refused is not None:
+                return refused
             return {"ok": True, "view": {"id": "V1", "type": "home", **(p.get("view") or {})}}
         if method == "conversations.info":
             info = self.channels.get(str(p.get("channel", "")))

@@ -6,7 +6,8 @@ answers HTTP 400 with the body `invalid_blocks`, as Slack does.
 
 Limits (api.slack.com, Block Kit reference): 50 blocks a message; a text object 3000
 characters; a header's plain_text 150; a context block 10 elements; an actions block 25
-elements; a button's text 75, value 2000, url 3000; an action_id or block_id 255.
+elements; a button's text 75, value 2000, url 3000; an action_id or block_id 255. A Home tab
+view (views.publish) takes 100 blocks; Slack answers a bad one `invalid_arguments`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 MAX_TEXT = 40_000
 MAX_BLOCKS = 50
+HOME_MAX_BLOCKS = 100
 TEXT_OBJECT_MAX = 3000
 HEADER_MAX = 150
 CONTEXT_ELEMENTS_MAX = 10
@@ -43,15 +45,16 @@ def _button(element: dict[str, Any], where: str, errors: list[str]) -> None:
                           f"[json-pointer:{where}/{key}]")
 
 
-def block_errors(blocks: Any) -> list[str]:
-    """Slack's complaints about `blocks` (empty when Slack would accept them)."""
+def block_errors(blocks: Any, max_blocks: int = MAX_BLOCKS) -> list[str]:
+    """Slack's complaints about `blocks` (empty when Slack would accept them); a Home tab view
+    takes HOME_MAX_BLOCKS."""
     if blocks is None:
         return []
     if not isinstance(blocks, list):
         return ["must be an array [json-pointer:/blocks]"]
     errors: list[str] = []
-    if len(blocks) > MAX_BLOCKS:
-        errors.append(f"no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]")
+    if len(blocks) > max_blocks:
+        errors.append(f"no more than {max_blocks} items allowed [json-pointer:/blocks]")
     for n, block in enumerate(blocks):
         where = f"/blocks/{n}"
         kind = block.get("type") if isinstance(block, dict) else None
@@ -89,5 +92,16 @@ def message_error(params: dict[str, Any]) -> dict[str, Any] | None:
     errors = block_errors(params.get("blocks"))
     if errors:
         return {"ok": False, "error": "invalid_blocks", "errors": errors,
+                "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]}}
+    return None
+
+
+def view_error(params: dict[str, Any]) -> dict[str, Any] | None:
+    """views.publish's answer to a Home tab view over the limits, or None."""
+    view = params.get("view")
+    errors = block_errors(view.get("blocks") if isinstance(view, dict) else None,
+                          HOME_MAX_BLOCKS)
+    if errors:
+        return {"ok": False, "error": "invalid_arguments",
                 "response_metadata": {"messages": [f"[ERROR] {e}" for e in errors]}}
     return None
