@@ -4,9 +4,10 @@ rolling backups. Nothing here knows what the files hold."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
-import shutil
+import shlex
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -16,12 +17,35 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from bot.store.backups import Backups
+
 LOCK_FILE = "newsbot.lock"
 BACKUPS = "backups"
 
 
 class StoreError(Exception):
-    """A storage problem with a message fit to show the operator as it is."""
+    """A storage problem with a message fit to show the operator as it is.
+
+    `restore` names a file of the data directory that `newsbot restore FILE` can bring back;
+    `intended` adds the way to keep the file as it is (when it only looks emptied). The command
+    line completes the commands with its `--config` (`describe`)."""
+
+    def __init__(self, message: str, restore: str | None = None, intended: bool = False) -> None:
+        super().__init__(message)
+        self.message, self.restore, self.intended = message, restore, intended
+
+    def describe(self, config: str | None = None) -> str:
+        if not self.restore:
+            return self.message
+        tail = f" --config {shlex.quote(config)}" if config else ""
+        text = f"{self.message}. Restore it with: newsbot restore {self.restore}{tail}"
+        if self.intended:
+            text += f" (or, if the loss is intended: newsbot restore {self.restore} " \
+                    f"--keep-current{tail})"
+        return text
+
+    def __str__(self) -> str:
+        return self.describe()
 
 
 class StoreLocked(StoreError):
@@ -30,6 +54,22 @@ class StoreLocked(StoreError):
 
 class StoreCorrupt(StoreError):
     pass
+
+
+def disk_error(exc: OSError, root: Path) -> StoreError:
+    """An OSError met while opening the data directory, as one line saying what to do."""
+    where = exc.filename or root
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.EROFS:
+        return StoreError(f"{where}: the data directory {root} is on a read-only file system; "
+                          "remount it read-write, or point [storage] path at a writable directory")
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return StoreError(f"{where}: permission denied; make {root} and its files writable by "
+                          "the user running newsbot, or point [storage] path elsewhere")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StoreError(f"{where}: no space left ({reason}); free some space on the disk "
+                          f"holding {root} and start again")
+    return StoreError(f"{where}: {reason}; check the data directory {root}")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -43,8 +83,12 @@ def _fsync_dir(path: Path) -> None:
 
 def atomic_write(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None:
     """Replace `path` with `data` so that a reader sees the old or the new file, never half.
-    `data` may be a function that writes to the open file (a big blob, never held whole)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    `data` may be a function that writes to the open file (a big blob, never held whole).
+    An OSError names `path` (not the temporary file, nor no file at all as ENOSPC on write)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             if callable(data):
@@ -54,9 +98,11 @@ def atomic_write(path: Path, data: bytes | Callable[[BinaryIO], object]) -> None
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
     _fsync_dir(path.parent)
 
@@ -119,15 +165,12 @@ class DataDir:
     def __init__(self, root: Path, backups: int) -> None:
         self.root = root
         self.backups = backups
+        self.copies = Backups(root, backups)
         self._lock: FileLock | None = None
 
     def create(self) -> None:
-        try:
-            self.root.mkdir(parents=True, exist_ok=True)
-            (self.root / "releases").mkdir(exist_ok=True)
-        except OSError as exc:
-            raise StoreError(
-                f"cannot create the data directory {self.root}: {exc.strerror}") from None
+        self.root.mkdir(parents=True, exist_ok=True)
+        (self.root / "releases").mkdir(exist_ok=True)
 
     def lock(self) -> None:
         lock = FileLock(str(self.root / LOCK_FILE))
@@ -145,46 +188,47 @@ class DataDir:
             self._lock.release()
             self._lock = None
 
+    def relative(self, path: Path) -> str:
+        return str(path.relative_to(self.root))
+
     def open_db(self, path: Path) -> TinyDB:
         """The TinyDB file at `path`, parsed now: a damaged file is refused, naming its backup."""
         db = TinyDB(path, storage=AtomicJSONStorage)
         try:
             storage_of(db).read()
         except StoreCorrupt as exc:
-            backup = self.latest_backup(path)
-            hint = (f"restore it with: cp {backup} {path}" if backup
-                    else "no backup exists; move it aside to start that part empty")
-            raise StoreCorrupt(f"{exc}; refusing to start. {hint}") from None
+            raise self.corrupt(path, exc.message) from None
         return db
 
-    def latest_backup(self, path: Path) -> Path | None:
-        for n in range(1, self.backups + 1):
-            candidate = self.root / BACKUPS / f"{backup_name(self.root, path)}.{n}"
-            if candidate.exists():
-                return candidate
-        return None
+    def corrupt(self, path: Path, what: str) -> StoreCorrupt:
+        """`path` is damaged (`what` says how): refused, with its newest good backup."""
+        backup = self.copies.good(path)
+        if backup is None:
+            return StoreCorrupt(f"{what}; refusing to start; no backup exists: move it aside "
+                                "to start that part empty")
+        return StoreCorrupt(f"{what}; refusing to start. Its newest good backup is {backup}",
+                            restore=self.relative(path))
 
-    def back_up(self, files: Iterable[Path]) -> None:
-        """Rolling copies NAME.1 (newest) .. NAME.<backups>; a file unchanged since its last
-        copy is not copied again."""
-        if not self.backups:
-            return
-        folder = self.root / BACKUPS
-        folder.mkdir(exist_ok=True)
-        for path in files:
-            if not path.exists():
-                continue
-            name = backup_name(self.root, path)
-            newest = folder / f"{name}.1"
-            if newest.exists() and newest.stat().st_size == path.stat().st_size and (
-                newest.stat().st_mtime >= path.stat().st_mtime
-            ):
-                continue  # unchanged since the last backup
-            for n in range(self.backups, 1, -1):
-                older = folder / f"{name}.{n - 1}"
-                if older.exists():
-                    os.replace(older, folder / f"{name}.{n}")
-            shutil.copy2(path, newest)
+    def refuse_loss(self, path: Path, data: dict[str, Any] | None) -> None:
+        """Refuse a file that lost most of its records since its newest backup."""
+        loss = self.copies.loss(path, data)
+        if loss is not None:
+            raise StoreCorrupt(loss.describe(), restore=self.relative(path),
+                               intended=True)
+
+    def latest_backup(self, path: Path) -> Path | None:
+        return self.copies.newest(path)
+
+    def back_up(self, files: Iterable[Path], force: bool = False) -> None:
+        """Rolling copies NAME.1 (newest) .. NAME.<backups> (backups.py)."""
+        self.copies.rotate(files, force)
+
+    def restore(self, path: Path, backup: Path) -> Path | None:
+        """Put `backup` in the place of `path` atomically; returns where the replaced file was
+        set aside (backups/replaced/), if there was one."""
+        replaced = self.copies.set_aside(path)
+        atomic_write(path, backup.read_bytes())
+        return replaced
 
     def snapshot(self, files: Iterable[Path], folder_name: str) -> Path:
         """Copies of `files` in backups/<folder_name>/, never rotated (e.g. before a schema

@@ -39,12 +39,20 @@ def _sent(row: Any) -> SentStory | None:
         return None
 
 
+def sent_line(line: str) -> SentStory | None:
+    """A sent-stories.log line back to its SentStory; None when it is not one."""
+    try:
+        return _sent(json.loads(line))
+    except ValueError:
+        return None
+
+
 class SentStories:
     JOURNAL = "sent-stories.log"
 
     def __init__(self, db: TinyDB, folder: Path) -> None:
         self.db = db
-        self._journal = Journal(folder / self.JOURNAL)
+        self._journal = Journal(folder / self.JOURNAL, sent_line)
         self._sent: dict[tuple[str, str], SentStory] = {}
         # item id -> the (chat, story) keys of the notifications made with that edition
         self._by_item: dict[str, set[tuple[str, str]]] = {}
@@ -65,11 +73,8 @@ class SentStories:
     def open_journal(self, now: datetime | None = None) -> None:
         """Replay what the last run journalled, compact (pruning), start a new journal."""
         if self._journal.path.exists():
-            for line in self._journal.lines():
-                try:
-                    self._keep(_sent(json.loads(line)))
-                except ValueError:
-                    continue  # damaged line
+            for sent in self._journal.records():
+                self._keep(sent)
             self.compact(now)
         self._journal.open()
 

@@ -102,6 +102,14 @@ class Chats:
             self._doc_ids().pop(key, None)
 
 
+def cursor_line(line: str) -> tuple[str, int] | None:
+    """A cursors.log line "KEY<TAB>SEQ" as (key, seq); None when it is not one."""
+    key, _, seq = line.rpartition("\t")
+    if key and seq.isascii() and seq.isdigit():
+        return key, int(seq)
+    return None
+
+
 class Cursors:
     """Per-chat delivery progress: the highest sequence number each chat has confirmed.
 
@@ -113,17 +121,15 @@ class Cursors:
 
     def __init__(self, db: TinyDB, folder: Path) -> None:
         self.db = db
-        self._journal = Journal(folder / self.JOURNAL)
+        self._journal = Journal(folder / self.JOURNAL, cursor_line)
         table = self.db.table("cursors").get(doc_id=1)
         self._cursors: dict[str, int] = dict(table) if isinstance(table, dict) else {}
 
     def open_journal(self) -> None:
         """Replay what the last run journalled, compact, and start a new journal."""
         if self._journal.path.exists():
-            for line in self._journal.lines():
-                key, _, seq = line.rpartition("\t")
-                if key and seq.isdigit():
-                    self._cursors[key] = max(self._cursors.get(key, 0), int(seq))
+            for key, seq in self._journal.records():
+                self._cursors[key] = max(self._cursors.get(key, 0), seq)
             self.compact()
         self._journal.open()
 

@@ -18,7 +18,9 @@ history, so hot mutable state and the append-mostly archive live in separate fil
     backups/before-schema-N/   the state files as they were before a schema migration
 
 Every TinyDB file is written atomically (files.py), so a crash or a full disk leaves the
-previous version readable; a damaged file is refused at start, naming its backup.
+previous version readable; a damaged file is refused at start, naming its backup, and so is a
+state file that lost most of its records since its newest backup (backups.py). Every expected
+failure to open (damage, a read-only or full disk) is a StoreError: one line for the operator.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import BinaryIO
 from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item, SentStory, Story
 from bot.store import schema
 from bot.store.archive import Archive
-from bot.store.files import DataDir, StoreError, atomic_write, storage_of
+from bot.store.files import DataDir, StoreError, atomic_write, disk_error, storage_of
 from bot.store.sent import SentStories
 from bot.store.state import Chats, Cursors, Feeds
 
@@ -54,21 +56,34 @@ class Store:
             if not (self.path / "meta.json").exists():
                 raise StoreError(f"no newsbot data in {self.path}; run `newsbot ingest` or "
                                  "`newsbot run` with this config first")
-            self._open()
+            self._open_reporting_disk_errors()
             return
-        self._data.create()
-        self._data.lock()
         try:
-            self._open()
+            self._data.create()
+            self._data.lock()
+        except OSError as exc:
+            raise disk_error(exc, self.path) from None
+        try:
+            self._open_reporting_disk_errors()
         except BaseException:
             self._data.unlock()
             raise
 
+    def _open_reporting_disk_errors(self) -> None:
+        """Open; a read-only or full disk, a permission refused: one line naming the file."""
+        try:
+            self._open()
+        except OSError as exc:
+            raise disk_error(exc, self.path) from None
+
     def _open(self) -> None:
         open_db = self._data.open_db
-        self._meta = open_db(self.path / "meta.json")
+        paths = [self.path / name for name in self.STATE_FILES]
+        dbs = {path.name: open_db(path) for path in paths}
+        for path in paths:  # before anything is written: an emptied or deleted file is refused
+            self._data.refuse_loss(path, storage_of(dbs[path.name]).read())
+        self._meta = dbs.pop("meta.json")
         outdated = schema.check(self.path, self._meta, self.read_only)
-        dbs = {name: open_db(self.path / name) for name in self.STATE_FILES[1:]}
         if outdated is not None:
             schema.migrate(self._data, outdated, self._meta, dbs,
                            [self.path / n for n in (*self.STATE_FILES, Cursors.JOURNAL,

@@ -345,7 +345,8 @@ def test_a_damaged_file_is_refused_naming_it_and_its_backup(tmp_path: Path, whic
         message = str(err.value)
         assert str(target) in message and "refusing to start" in message
         backup = data / "backups" / (str(target.relative_to(data)).replace("/", "_") + ".1")
-        assert backup.exists() and f"cp {backup} {target}" in message
+        assert backup.exists() and f"newest good backup is {backup}" in message
+        assert f"newsbot restore {target.relative_to(data)}" in message
     # nothing was silently recreated empty, and the lock was released
     assert target.read_bytes() != b"{}"
     # restoring the named backup brings everything back
