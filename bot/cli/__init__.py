@@ -5,6 +5,7 @@
     run.py       run, demo, check-config
     feeds.py     poll, ingest, feeds (OPML)
     releases.py  classify, reclassify, search, items, stories
+    restore.py   restore (a state file or month file from its backups)
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         return int(args.func(args) or 0)
-    except (CliError, ConfigError, StoreError) as exc:
+    except StoreError as exc:  # its restore command completed with this --config
+        print(f"newsbot: {exc.describe(getattr(args, 'config', None))}", file=sys.stderr)
+        return 1
+    except (CliError, ConfigError) as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

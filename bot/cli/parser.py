@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 from bot.cli.feedlist import cmd_feeds
 from bot.cli.feeds import cmd_ingest, cmd_poll
 from bot.cli.releases import cmd_classify, cmd_items, cmd_reclassify, cmd_search, cmd_stories
+from bot.cli.restore import cmd_restore
 from bot.cli.run import cmd_check_config, cmd_demo, cmd_run
 
 
@@ -89,4 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="TOML config file")
         if target:
             a.add_argument("target", metavar=target, nargs="?" if name == "export" else None)
+    p = add("restore", cmd_restore, "list the backups, or put a data file back from its "
+            "newest good backup (the bot stopped)")
+    p.add_argument("file", nargs="?", metavar="FILE",
+                   help="chats.json, feeds.json, cursors.json, meta.json, releases/YYYY-MM.json, "
+                        "or a journal (cursors.log, sent-stories.log: its good lines kept)")
+    p.add_argument("--from", dest="copy", type=int, default=None, metavar="N",
+                   help="restore backups/FILE.N rather than the newest good backup")
+    p.add_argument("--keep-current", action="store_true",
+                   help="the file lost records on purpose: keep it as it is, as its newest backup")
     return parser
