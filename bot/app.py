@@ -25,9 +25,14 @@ from bot.search import SearchIndex
 from bot.sources import Fetcher
 from bot.store import INDEX_SNAPSHOT, Store
 from bot.urls import mask_credentials
+from bot.webserver import BindError
 from handlers.deps import Deps
 
 log = logging.getLogger("newsbot.app")
+
+# the config keys of the address each platform listens on (its webhook / HTTP mode)
+LISTEN_KEYS = {"slack": ("slack.host", "slack.port"),
+               "telegram": ("telegram.webhook_listen", "telegram.webhook_port")}
 
 
 class StartupError(Exception):
@@ -172,9 +177,18 @@ class App:
                                  edit_window=self.settings.delivery.edit_window_hours * 3600)
         self.deps.wake_delivery = self.delivery.wake
         self.deps.broadcaster = self.delivery.broadcasts
+        server, source = self.settings.server, self.settings.source
+        if server.port:  # first: a port in use stops the start before anything else begins
+            try:
+                self._ops = await start_ops_server(self.ops_snapshot, server.host, server.port)
+            except BindError as exc:
+                raise StartupError(exc.explain(source, "server.host", "server.port")) from None
         for name, adapter in self.adapters.items():
             try:
                 await adapter.start()
+            except BindError as exc:
+                host_key, port_key = LISTEN_KEYS[name]
+                raise StartupError(exc.explain(source, host_key, port_key)) from None
             except Exception as exc:  # API unreachable, token rejected: the operator must act
                 raise StartupError(f"{name} could not start: {type(exc).__name__}: {exc}") \
                     from exc
@@ -182,9 +196,6 @@ class App:
         self._tasks.append(asyncio.create_task(self.poller.run(), name="poller"))
         self._tasks.append(asyncio.create_task(self.build_index(), name="index"))
         self._tasks.append(asyncio.create_task(self.delivery.run(), name="delivery"))
-        server = self.settings.server
-        if server.port:
-            self._ops = await start_ops_server(self.ops_snapshot, server.host, server.port)
 
     async def build_index(self, chunk: int = 1000) -> None:
         """Index the stored history in slices, so polling and commands start at once.

@@ -173,6 +173,15 @@ class _Reader:
             raise self.fail(key, what, value)
         return value
 
+    def port(self, key: str, default: int | None) -> Any:
+        """A TCP port to listen on: 1-65535."""
+        value = self.data.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
+            raise self.fail(key, "a port number from 1 to 65535", value)
+        return value
+
     def float_(self, key: str, default: float, minimum: float = 0.0) -> float:
         value = self.data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
@@ -302,7 +311,7 @@ def parse_settings(
         tg.admins = t.str_list("admins")
         tg.webhook_url = t.str_("webhook_url", None)
         tg.webhook_listen = t.str_("webhook_listen", tg.webhook_listen)
-        tg.webhook_port = t.int_("webhook_port", tg.webhook_port)
+        tg.webhook_port = t.port("webhook_port", tg.webhook_port)
         tg.bot_username = t.str_("bot_username", None)
     s.telegram.token = env.get("TELEGRAM_BOT_TOKEN") or None
     s.telegram.webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET") or None
@@ -312,7 +321,7 @@ def parse_settings(
         sl.enabled_in_config = True
         sl.mode = t.str_("mode", sl.mode, choices=("socket", "http"))
         sl.host = t.str_("host", sl.host)
-        sl.port = t.int_("port", sl.port)
+        sl.port = t.port("port", sl.port)
         sl.api_base_url = t.str_("api_base_url", sl.api_base_url)
         sl.admins = t.str_list("admins")
         sl.channel_rule = t.str_("channel_rule", sl.channel_rule, choices=("admins", "members"))
@@ -321,7 +330,7 @@ def parse_settings(
     s.slack.app_token = env.get("SLACK_APP_TOKEN") or None
 
     if (t := root.table("server")) is not None:
-        s.server.port = t.int_("port", None)
+        s.server.port = t.port("port", None)
         s.server.host = t.str_("host", s.server.host)
 
     if (t := root.table("delivery")) is not None:
