@@ -103,6 +103,8 @@ class Store:
     def close(self) -> None:
         if self.read_only:
             return
+        with contextlib.suppress(Exception):
+            self._feeds.flush()
         for journal in (self._cursors, self._sent):
             with contextlib.suppress(Exception):
                 journal.flush()
@@ -231,7 +233,12 @@ class Store:
         return self._feeds.states()
 
     def save_feed_state(self, state: FeedState) -> None:
+        """Kept at once; written to feeds.json at most once a second (see `Feeds`), and by
+        `flush_feed_states()`, `flush_cursors()` and `close()`."""
         self._feeds.save_state(state)
+
+    def flush_feed_states(self) -> None:
+        self._feeds.flush()
 
     def admin_feeds(self) -> list[FeedSpec]:
         return self._feeds.admin_feeds()
@@ -282,7 +289,9 @@ class Store:
         self._cursors.record(key, seq)
 
     def flush_cursors(self) -> None:
-        """Make the delivery progress and the sent stories recorded so far durable (fsync)."""
+        """Make the delivery progress and the sent stories recorded so far durable (fsync),
+        and the feed states saved so far."""
+        self._feeds.flush()
         self._cursors.flush()
         self._sent.flush()
 

@@ -173,3 +173,30 @@ async def test_old_entries_appearing_later_are_archived_not_pushed(feeds: FeedSe
     feeds.publish("news", *releases(30)[1:])  # the feed suddenly lists its history
     report = await poll(poller)
     assert len(report.result.new) == 29 and not any(i.notify for i in report.result.new)
+
+
+async def test_feeds_answering_together_are_stored_together(tmp_path: Path,
+                                                            feeds: FeedServer) -> None:
+    """A cycle over many feeds: each report counts its own feed's releases, every release is
+    stored once, and the month file is not rewritten once per feed."""
+    specs = [FeedSpec(id=f"f{n}", url=feeds.url(f"f{n}"), interval_seconds=60)
+             for n in range(30)]
+    for n in range(30):
+        feeds.publish(f"f{n}", *[Entry(f"Post {n} release {k}", f"<p>Text {n} {k}.</p>",
+                                       guid=f"f{n}-{k}",
+                                       published=datetime(2024, 1, 1 + k, tzinfo=UTC))
+                                 for k in range(1 + n % 3)])
+    with Store(tmp_path / "data") as store:
+        fetcher = Fetcher(FetchSettings(timeout_seconds=5, connect_timeout_seconds=5))
+        poller = Poller(store, fetcher, Classifier(), None, specs, fetcher.settings, BAKU)
+        reports = await poller.poll_all()
+        await fetcher.aclose()
+        assert [r.result.counts() for r in reports] == [
+            {"new": 1 + n % 3, "updated": 0, "seen": 0} for n in range(30)]
+        assert all(i.feed_id == r.feed_id for r in reports for i in r.result.new)
+        assert store.count_items() == sum(1 + n % 3 for n in range(30))
+        month = (tmp_path / "data" / "releases" / "2024-01.json").stat().st_size
+        # one write per feed: 30 month files of growing size and their catalogues, about 20
+        # full month files in all (measured); stored together: 2 to 5
+        assert store.release_bytes_written() < 10 * month
+        assert all(not i.notify for i in store.iter_items())  # every feed's first backlog

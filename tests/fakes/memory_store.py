@@ -143,3 +143,6 @@ class MemoryStore:
 
     def save_feed_state(self, state: FeedState) -> None:
         self.states[state.feed_id] = replace(state)
+
+    def flush_feed_states(self) -> None:
+        """Nothing to write: the states live in memory only."""

@@ -142,3 +142,23 @@ def test_a_lost_or_stale_catalogue_is_rebuilt_from_the_month_file(tmp_path: Path
         assert store.ingest([make_item(3), make_item(1, "corrected")]).counts()["seen"] == 2
         assert store.ingest([make_item(4)]).new[0].seq == 4
     assert json.loads(catalogue.read_bytes())["rows"]  # rewritten, current again
+
+
+def test_a_burst_of_feed_states_is_written_once_and_kept(tmp_path: Path) -> None:
+    """1,000 feeds polled together: feeds.json is not rewritten once per feed, yet every state
+    is there for the process and after a restart."""
+    with Store(tmp_path / "data") as store:
+        before = store.state_bytes_written()
+        for n in range(1000):
+            store.save_feed_state(FeedState(f"f{n}", etag=f'"{n}"'))
+        assert store.feed_state("f999").etag == '"999"'  # read back at once
+        store.flush_feed_states()
+        with Store(tmp_path / "data", read_only=True) as beside:  # e.g. `newsbot feeds`
+            assert beside.feed_state("f999").etag == '"999"'
+        size = (tmp_path / "data" / "feeds.json").stat().st_size
+        # at most one write a second: a few full files, where one per save was ~500
+        assert store.state_bytes_written() - before < 10 * size
+        store.save_feed_state(FeedState("f5", etag='"new"'))
+    with Store(tmp_path / "data") as store:  # close() wrote the last one
+        assert len(store.feed_states()) == 1000
+        assert store.feed_state("f5").etag == '"new"'
