@@ -15,6 +15,7 @@ from bot.classify import Classifier
 from bot.config import FetchSettings
 from bot.editions import MatchSettings, StoryRef, candidate, decide, stories_of
 from bot.models import FeedSpec, FeedState, IngestResult, Item, utcnow
+from bot.poll_batch import IngestBatcher
 from bot.search import SearchIndex
 from bot.sources import Fetcher, FetchError, NotAFeed, poll_source
 from bot.sources.quality import degrades
@@ -26,9 +27,6 @@ log = logging.getLogger("newsbot.poller")
 # a release first seen now but published longer ago than this is archived, not pushed: a feed
 # that suddenly re-lists its history must not flood anyone
 STALE_AFTER = timedelta(days=3)
-# how long a poll's releases wait for those of the polls still in flight, to be stored with
-# them (one write per month for the lot)
-BATCH_WAIT = 0.05
 
 
 def classify_items(classifier: Classifier, items: list[Item]) -> None:
@@ -184,9 +182,12 @@ class Poller:
         self.store_writes = StoreWrites()
         self.first_poll_done = asyncio.Event()
         self._running = False  # run() is scheduling polls: a feed added now starts at once
-        # polls that finish together are stored together (see _ingest)
-        self._pending: list[tuple[list[Item], bool, datetime, asyncio.Future[IngestResult]]] = []
-        self._writer: asyncio.Task[None] | None = None
+        # polls that finish together are stored together (bot/poll_batch.py)
+        self._batch = IngestBatcher(
+            lambda items, notify, now: ingest_items(self.store, self.classifier, self.index,
+                                                    items, notify=notify, now=now,
+                                                    groups=self.groups()),
+            lambda: self.fetcher.in_flight)
 
     # -- the admin's view (handlers.deps.FeedControl) ---------------------------------------
 
@@ -274,7 +275,7 @@ class Poller:
             log.exception("event=poll_crash feed=%s", spec.id)
             return await self._failed(spec, state, f"internal error: {type(exc).__name__}")
         notify = state.initialised
-        result = await self._ingest(items, notify, now)
+        result = await self._batch.ingest(items, notify, now)
         recovered = state.alerted
         state.last_success = now
         state.consecutive_failures = 0
@@ -296,67 +297,6 @@ class Poller:
         if result.updated:
             self.on_updated(result.updated)
         return PollReport(spec.id, True, result, not_modified=not items)
-
-    async def _ingest(self, items: list[Item], notify: bool, now: datetime) -> IngestResult:
-        """Store a poll's releases together with those of the polls that finish meanwhile:
-        one write per month touched for the lot, where one per poll made a cycle over 1,000
-        feeds rewrite the current month file 1,000 times (97 of its 118 s)."""
-        if not items:
-            return IngestResult()
-        done: asyncio.Future[IngestResult] = asyncio.get_running_loop().create_future()
-        self._pending.append((items, notify, now, done))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write_pending(), name="poller-ingest")
-        return await asyncio.shield(done)
-
-    async def _write_pending(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._pending:
-            # polls answered meanwhile join this batch: while other feeds are being fetched,
-            # up to BATCH_WAIT (nothing waits when this was the only poll in flight)
-            ends = loop.time() + BATCH_WAIT
-            await asyncio.sleep(0)
-            while self.fetcher.in_flight and loop.time() < ends:
-                await asyncio.sleep(0.005)
-            batch, self._pending = self._pending, []
-            try:
-                results = self._ingest_batch([(items, notify) for items, notify, _, _ in batch],
-                                             max(now for _, _, now, _ in batch))
-            except Exception as exc:  # each poll reports it (an OSError: the disk refused)
-                for *_, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
-                continue
-            for (*_, done), result in zip(batch, results, strict=True):
-                if not done.done():
-                    done.set_result(result)
-
-    def _ingest_batch(self, polls: list[tuple[list[Item], bool]],
-                      now: datetime) -> list[IngestResult]:
-        """`ingest_items` once for several polls' releases; each poll's share of the result.
-        A feed polled for the first time stores its backlog without notifying anyone."""
-        if len(polls) == 1:
-            items, notify = polls[0]
-            return [ingest_items(self.store, self.classifier, self.index, items,
-                                 notify=notify, now=now, groups=self.groups())]
-        owner: dict[int, int] = {}
-        everything: list[Item] = []
-        for n, (items, notify) in enumerate(polls):
-            for item in items:
-                if not notify:
-                    item.notify = False
-                owner[id(item)] = n
-            everything.extend(items)
-        total = ingest_items(self.store, self.classifier, self.index, everything,
-                             notify=True, now=now, groups=self.groups())
-        results = [IngestResult() for _ in polls]
-        for item in total.new:
-            results[owner[id(item)]].new.append(item)
-        for item in total.updated:
-            results[owner[id(item)]].updated.append(item)
-        for result, (items, _) in zip(results, polls, strict=True):
-            result.seen = len(items) - len(result.new) - len(result.updated)
-        return results
 
     def _freshness(self, spec: FeedSpec, state: FeedState, new: list[Item], now: datetime,
                    backlog: bool) -> str | None:
