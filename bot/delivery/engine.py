@@ -302,8 +302,8 @@ class Delivery:
     async def _worker(self, key: str, queue: _ChatQueue) -> None:
         while queue.items and not self._stopping:
             chat = self.store.get_chat(key)
-            if chat is None and key in self.sender.renamed:  # moved with its migrated group
-                new_key = self.sender.renamed[key]
+            if chat is None and key in self.store.renamed:  # moved with its migrated group
+                new_key = self.store.renamed[key]
                 self._carry_sent_stories(key, new_key, queue)
                 if self._queues.get(key) is queue:
                     self._queues.pop(key)

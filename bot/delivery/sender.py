@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from bot.delivery.pacing import Pacer
-from bot.models import Chat, Reply, chat_key, split_thread, thread_chat_id
+from bot.models import Chat, Reply, chat_key, split_thread
 from bot.platforms.base import (
     ChatMovedError,
     Editor,
@@ -56,8 +56,6 @@ class Sender:
                            for name, t in transports.items()}
         self._failures: dict[str, int] = {}  # chat key -> failed attempts in a row
         self.moved_to = ""  # the new key of the chat whose send answered "moved"
-        # old key -> new key of every chat record moved with a migrated group (its threads)
-        self.renamed: dict[str, str] = {}
         # chat key -> the id of the message its last "sent" send made ("" if none was given)
         self.message_ids: dict[str, str] = {}
 
@@ -94,12 +92,15 @@ class Sender:
             return "gone"
         except ChatMovedError as exc:
             new_chat = replace(chat, chat_id=exc.new_chat_id)
-            self.store.move_chat(chat.key, new_chat)
-            self.renamed[chat.key] = new_chat.key
-            self._move_threads(chat, new_chat)
+            # the group moves with its forum topics (each "<id>:<thread>" record)
+            moved = self.store.move_group(chat.platform, split_thread(chat.chat_id)[0],
+                                          split_thread(new_chat.chat_id)[0])
+            if chat.key not in moved:  # not stored (e.g. a notice to a group's General topic)
+                self.store.move_chat(chat.key, new_chat)
             self.stats.migrated += 1
             self.moved_to = new_chat.key
-            log.info("event=chat_migrated old=%s new=%s", chat.key, new_chat.key)
+            log.info("event=chat_migrated old=%s new=%s also=%s", chat.key, new_chat.key,
+                     ",".join(k for k in moved if k != chat.key) or "-")
             return "moved"
         except asyncio.CancelledError:
             raise
@@ -113,19 +114,6 @@ class Sender:
         self.stats.sent += 1
         self.message_ids[chat.key] = message_id or ""
         return "sent"
-
-    def _move_threads(self, chat: Chat, new_chat: Chat) -> None:
-        """The group's other records (its General topic and each forum topic) move with it."""
-        old_base, _ = split_thread(chat.chat_id)
-        new_base, _ = split_thread(new_chat.chat_id)
-        for other in self.store.chats(chat.platform):
-            base, thread_id = split_thread(other.chat_id)
-            if base != old_base or other.key == chat.key:
-                continue
-            moved = replace(other, chat_id=thread_chat_id(new_base, thread_id))
-            self.store.move_chat(other.key, moved)
-            self.renamed[other.key] = moved.key
-            log.info("event=chat_migrated old=%s new=%s", other.key, moved.key)
 
     async def edit(self, chat: Chat, message_id: str, reply: Reply, attempts: int = 3) -> bool:
         """Replace a sent notification, paced as a send; a rate limit or a network failure is

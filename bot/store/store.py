@@ -27,11 +27,22 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item, SentStory, Story
+from bot.models import (
+    Chat,
+    FeedSpec,
+    FeedState,
+    IngestResult,
+    Item,
+    SentStory,
+    Story,
+    split_thread,
+    thread_chat_id,
+)
 from bot.store import schema
 from bot.store.archive import Archive
 from bot.store.files import DataDir, StoreError, atomic_write, disk_error, storage_of
@@ -52,6 +63,7 @@ class Store:
         self.backups = backups
         self.read_only = read_only
         self._data = DataDir(self.path, backups)
+        self.renamed: dict[str, str] = {}  # old key -> new key of the chats moved this run
         if read_only:
             if not (self.path / "meta.json").exists():
                 raise StoreError(f"no newsbot data in {self.path}; run `newsbot ingest` or "
@@ -278,6 +290,20 @@ class Store:
         self.save_chat(new_chat)
         if self._cursors.get(old_key):
             self.record_delivered(new_chat.key, self._cursors.get(old_key))
+
+    def move_group(self, platform: str, old_id: str, new_id: str) -> dict[str, str]:
+        """`move_chat` for a group and each of its forum topics ("<id>:<thread>"), which keep
+        their thread. Returns old key -> new key of what moved (also kept in `renamed`, so that
+        delivery follows a chat that moved while releases were queued for it)."""
+        moved: dict[str, str] = {}
+        for chat in self.chats(platform):
+            base, thread_id = split_thread(chat.chat_id)
+            if base == old_id:
+                new_chat = replace(chat, chat_id=thread_chat_id(new_id, thread_id))
+                self.move_chat(chat.key, new_chat)
+                moved[chat.key] = new_chat.key
+        self.renamed.update(moved)
+        return moved
 
     # -- delivery progress ---------------------------------------------------------------------
 

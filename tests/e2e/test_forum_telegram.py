@@ -131,6 +131,20 @@ async def test_a_migrated_group_keeps_its_topics_subscriptions(env: Env) -> None
     assert moved is not None and moved.subscription.topics == {"demining"}
 
 
+async def test_the_migration_message_moves_the_topics_before_any_delivery(env: Env) -> None:
+    await say_in(env, MINES, "/subscribe demining")
+    await say_in(env, None, "/subscribe trade")
+    new_id = -1001700
+    env.tg.push_migration(FORUM, new_id, OWNER)
+    await until(lambda: env.app.store.get_chat(f"telegram:{new_id}:{MINES}"), WAIT,
+                what="the topic's record under the new id")
+    answer = await say_in(env, MINES, "/settings", chat=new_id)
+    assert answer.get("message_thread_id") == MINES and "Demining" in answer["text"]
+    general = env.app.store.get_chat(f"telegram:{new_id}")
+    assert general is not None and general.subscription.topics == {"trade"}
+    assert env.app.store.get_chat(f"telegram:{FORUM}") is None
+
+
 # ---- the buttons on every alert -----------------------------------------------------------------
 
 async def test_mute_on_an_alert_stops_the_topic_and_undo_restores_it(env: Env) -> None:

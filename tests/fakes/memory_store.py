@@ -15,7 +15,17 @@ from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from bot.models import Chat, FeedSpec, FeedState, IngestResult, Item, SentStory, Story
+from bot.models import (
+    Chat,
+    FeedSpec,
+    FeedState,
+    IngestResult,
+    Item,
+    SentStory,
+    Story,
+    split_thread,
+    thread_chat_id,
+)
 
 
 @dataclass
@@ -120,6 +130,17 @@ class MemoryStore:
 
     def save_chat(self, chat: Chat) -> None:
         self.chats_by_key[chat.key] = deepcopy(chat)
+
+    def move_group(self, platform: str, old_id: str, new_id: str) -> dict[str, str]:
+        moved: dict[str, str] = {}
+        for key, chat in list(self.chats_by_key.items()):
+            base, thread_id = split_thread(chat.chat_id)
+            if chat.platform == platform and base == old_id:
+                new_chat = replace(chat, chat_id=thread_chat_id(new_id, thread_id))
+                del self.chats_by_key[key]
+                self.chats_by_key[new_chat.key] = new_chat
+                moved[key] = new_chat.key
+        return moved
 
     def chats(self, platform: str | None = None) -> list[Chat]:
         return [deepcopy(c) for c in self.chats_by_key.values()

@@ -202,6 +202,18 @@ class FakeTelegram(MediaMethods):
             if chat == old_chat_id:
                 self.members[(new_chat_id, user)] = status
 
+    def push_migration(self, old_chat_id: int, new_chat_id: int, user_id: int) -> None:
+        """`migrate`, and the two service messages Telegram sends: migrate_to_chat_id in the
+        old group, migrate_from_chat_id in the new supergroup."""
+        self.migrate(old_chat_id, new_chat_id)
+        for chat_id, field_name, value in ((old_chat_id, "migrate_to_chat_id", new_chat_id),
+                                           (new_chat_id, "migrate_from_chat_id", old_chat_id)):
+            state = self._chats[chat_id]
+            self.push_update({"message": {
+                "message_id": state.next_message_id, "date": int(time.time()),
+                "chat": state.chat, "from": self.user(user_id), field_name: value}})
+            state.next_message_id += 1
+
     def inject(self, kind: str, chat_id: int | str | None = None, times: int | None = 1,
                methods: tuple[str, ...] | frozenset[str] = ("sendMessage",),
                **kwargs: Any) -> TgFault:

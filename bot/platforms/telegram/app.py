@@ -108,6 +108,7 @@ class TelegramAdapter:
             filters.COMMAND & (filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST),
             self._on_command))
         app.add_handler(CallbackQueryHandler(self._on_callback))
+        app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self._on_migrate))
         app.add_error_handler(self._on_error)
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -305,6 +306,24 @@ class TelegramAdapter:
                 await query.answer(text=toast, show_alert=toast is not None)
             except TelegramError as exc:
                 log.info("event=callback_answer_failed error=%r", exc.message)
+
+    async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup (Telegram says so in both: migrate_to_chat_id in the
+        old one, migrate_from_chat_id in the new one): its subscriptions, General and forum
+        topics alike, move to the new id at once, before any command there needs them."""
+        message = update.effective_message
+        if message is None:
+            return
+        if message.migrate_to_chat_id:
+            old, new = message.chat_id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id:
+            old, new = message.migrate_from_chat_id, message.chat_id
+        else:
+            return
+        async with self._lock(old):
+            moved = self.deps.store.move_group("telegram", str(old), str(new))
+        if moved:
+            log.info("event=chat_migrated old=%s new=%s chats=%d", old, new, len(moved))
 
     def _on_polling_error(self, exc: TelegramError) -> None:
         log.warning("event=polling_error error=%r", f"{type(exc).__name__}: {exc.message}")
