@@ -62,6 +62,12 @@ class _Job:
     held_digest: bool = False
 
 
+def refresh(queued: Item, stored: Item) -> None:
+    """A queued release takes the corrected text in place (the queue keeps its identity)."""
+    for name in ("title", "body", "content_hash", "topics", "reasons", "image", "updated_at"):
+        setattr(queued, name, getattr(stored, name))
+
+
 def matches(chat: Chat, item: Item) -> bool:
     return wants(chat.subscription, item)
 
@@ -116,9 +122,17 @@ class Delivery:
         self._wake.set()
 
     def correct(self, items: list[Item]) -> None:
-        """Stored releases changed (title or text): edit the notifications sent of them."""
-        if not self._stopping:
-            self.corrections.submit(items)
+        """Stored releases changed (title or text): edit the notifications sent of them; the
+        ones still queued (held for a chat's own edition) go out corrected."""
+        if self._stopping:
+            return
+        fresh = {i.id: i for i in items}
+        for queue in self._queues.values():
+            for queued in queue.items:
+                if queued.id in fresh:
+                    refresh(queued, fresh[queued.id])
+        self._story_cache = (-1, {})  # the stories' editions are read again
+        self.corrections.submit(items)
 
     @property
     def max_backoff(self) -> float:

@@ -292,3 +292,22 @@ async def test_a_migrated_chat_is_not_sent_a_story_again_under_its_new_id(
         await settle(delivery)
         assert urls(transport, "g2") == [url("ru", "s3"), url("az", "s1")]
         await delivery.stop()
+
+
+async def test_a_release_corrected_while_held_goes_out_corrected(tmp_path: Path) -> None:
+    transport, clock = RecordingTransport(), Clock()
+    with Store(tmp_path) as store:
+        store.save_chat(chat("ru", "ru"))
+        store.ingest([edition("az", "s1")], now=clock())
+        delivery = delivery_for(store, transport, clock)
+        await settle(delivery)
+        assert delivery.held == 1  # the ru chat waits for its own edition
+        fixed = edition("az", "s1")
+        fixed.title, fixed.content_hash = "Gömrük orqanları: yeni qaydalar (düzəliş)", "fixed"
+        result = store.ingest([fixed], now=clock())
+        delivery.correct(result.updated)
+        await delivery.corrections.wait()
+        clock.advance(WAIT + 1)
+        await settle(delivery)
+        assert [s.title for s in transport.sent] == ["Gömrük orqanları: yeni qaydalar (düzəliş)"]
+        await delivery.stop()
