@@ -34,6 +34,12 @@ def alert_reply(chat: Chat, story: Story, edition: Item, tz: tzinfo,
     return reply
 
 
+def refresh(queued: Item, stored: Item) -> None:
+    """A queued release takes the corrected text in place (the queue keeps its identity)."""
+    for name in ("title", "body", "content_hash", "topics", "reasons", "image", "updated_at"):
+        setattr(queued, name, getattr(stored, name))
+
+
 class Corrections:
     def __init__(self, store: Store, sender: Sender, tz: tzinfo, topic_label: TopicLabel,
                  clock: Callable[[], datetime], window: timedelta) -> None:

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
 from bot.delivery.broadcast import Broadcaster
-from bot.delivery.corrections import Corrections, alert_reply
+from bot.delivery.corrections import Corrections, alert_reply, refresh
 from bot.delivery.digests import digest_reply
 from bot.delivery.pacing import Committer
 from bot.delivery.schedule import send_due_digests
@@ -60,12 +60,6 @@ class _Job:
     entries: list[tuple[Story, Item]]  # the stories it notifies of (edition shown)
     done: list[Item]  # the queued releases it decides
     held_digest: bool = False
-
-
-def refresh(queued: Item, stored: Item) -> None:
-    """A queued release takes the corrected text in place (the queue keeps its identity)."""
-    for name in ("title", "body", "content_hash", "topics", "reasons", "image", "updated_at"):
-        setattr(queued, name, getattr(stored, name))
 
 
 def matches(chat: Chat, item: Item) -> bool:
