@@ -91,3 +91,4 @@ def test_slack_image_block_with_the_title_escaped_as_alt_text() -> None:
                      "alt_text": "Tobacco &amp; &lt;cigars&gt;"}
     _, none = render_blocks(notification("T", "x", image=""))
     assert not [b for b in none if b["type"] == "image"]
+
