@@ -67,9 +67,10 @@ class Env:
         await self.app.delivery.corrections.wait()
 
     def telegram(self) -> list[dict[str, Any]]:
-        """The notifications in the Telegram chat (messages and photos), as they are now."""
+        """The notifications in the Telegram chat (messages and photos) as they are now; deleted
+        ones left out."""
         return [self.tg.messages[(USER, m["message_id"])] for m in self.tg.sent_to(USER)
-                if "Astara" in m.get("html", "")]
+                if "Astara" in m.get("html", "") and (USER, m["message_id"]) in self.tg.messages]
 
     def slack_posts(self) -> list[dict[str, Any]]:
         return [p for p in self.slack.posted(channel=CHANNEL) if "Astara" in p.get("text", "")]
@@ -249,3 +250,24 @@ async def test_a_broken_picture_never_holds_back_the_text(make_env: Any) -> None
     assert all(b["type"] != "image" for p in posts for b in p["blocks"])
     assert {c.error for c in env.slack.calls_to("chat.postMessage") if c.error} == {
         "invalid_blocks"}
+
+
+async def test_a_deleted_message_is_let_be_when_its_release_is_corrected(make_env: Any) -> None:
+    env = await make_env()
+    await env.publish(release("r7", "Gold bars seized at Astara"))
+    await env.both()
+    [message] = env.telegram()
+    del env.tg.messages[(USER, message["message_id"])]  # the user deleted it
+    for key in [k for k, m in env.slack.messages.items() if "Gold bars" in m["text"]]:
+        del env.slack.messages[key]
+    await env.republish("r7", title="Gold bars and coins seized at Astara")
+    await settled(env.app, polls=0)
+    edits = [c for c in env.tg.calls if c.method == "editMessageText"]
+    assert [c.status for c in edits] == [400]  # "message to edit not found": once, no retry
+    assert [c.error for c in env.slack.calls_to("chat.update")] == ["message_not_found"]
+    assert len(env.telegram()) == 0 and len(env.slack_posts()) == 1  # nothing sent anew
+    chat = env.app.store.get_chat(f"telegram:{USER}")
+    assert chat is not None and chat.active  # and the chat is not taken for gone
+    # the chat still gets the next release
+    await env.publish(release("r8", "Silver seized at Astara"))
+    await until(lambda: len(env.telegram()) == 1, WAIT, what="the next alert")
