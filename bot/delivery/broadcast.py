@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from bot.delivery.sender import Sender
 from bot.i18n import ntr
-from bot.models import Chat, Reply
+from bot.models import Chat, Reply, split_thread
 from bot.store import Store
 from bot.summary import announcement
 
@@ -33,9 +33,20 @@ class Broadcaster:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def audience(self) -> list[Chat]:
-        """The chats a broadcast would reach now: every active one on a running platform."""
+        """The chats a broadcast would reach now: every active one on a running platform, a
+        Telegram forum once (in its General topic if that follows anything, else in the first
+        of its topics that does)."""
         running = self.platforms()
-        return [c for c in self.store.chats() if c.active and c.platform in running]
+        chosen: dict[tuple[str, str], tuple[int, Chat]] = {}
+        for chat in self.store.chats():
+            if not chat.active or chat.platform not in running:
+                continue
+            base, thread = split_thread(chat.chat_id)
+            rank = thread or 0
+            known = chosen.get((chat.platform, base))
+            if known is None or rank < known[0]:
+                chosen[(chat.platform, base)] = (rank, chat)
+        return [chat for _, chat in chosen.values()]
 
     def start(self, text: str, report_to: Chat) -> int:
         """Send `text` to the audience in the background, then report to `report_to`; the
