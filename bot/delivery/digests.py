@@ -2,7 +2,8 @@
 
 One list grouped by topic (the taxonomy's order; a story under the first topic the chat follows
 that it has), each story once, in the chat's language, newest first within a topic, with links
-to its other language editions; at most `DIGEST_MAX_ITEMS`, then a line pointing to /latest.
+to its other language editions; at most `DIGEST_MAX_ITEMS` and `DIGEST_MAX_CHARS` (one Telegram
+message, one Slack section per ~3,000 characters), then a line pointing to /latest.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from typing import Literal
 
 from bot.i18n import N_, ntr, tr
 from bot.models import Item, Reply, Span, Story
-from bot.summary import TopicLabel, date_text
+from bot.summary import TopicLabel, cut_words, date_text
 
 DIGEST_MAX_ITEMS = 15
+# a digest's length, its links' addresses counted (Telegram HTML carries them): one message
+DIGEST_MAX_CHARS = 3500
+TITLE_MAX = 200  # a title in a digest's list, cut on a word
 DigestKind = Literal["daily", "weekly", "quiet", "pause", ""]
 
 
@@ -46,7 +50,7 @@ def _group(story: Story, followed: Collection[str], order: Sequence[str]) -> str
 
 
 def _line(story: Story, edition: Item, tz: tzinfo, lang: str) -> list[Span]:
-    spans = [Span("• "), Span(edition.title, "link", edition.url),
+    spans = [Span("• "), Span(cut_words(edition.title, TITLE_MAX), "link", edition.url),
              Span(" · " + date_text(edition, tz, lang), "italic")]
     for other in sorted(story.others(edition), key=lambda e: e.language):
         if other.url:
@@ -68,18 +72,31 @@ def digest_reply(
     """`entries` (story, the edition shown), oldest first, as one message."""
     reply = Reply(ephemeral=False)
     reply.add(Span(heading(kind, len(entries), lang), "bold"))
-    shown = list(reversed(entries))[:DIGEST_MAX_ITEMS]
-    groups: dict[str, list[tuple[Story, Item]]] = {}
-    for story, edition in shown:
-        groups.setdefault(_group(story, followed, order), []).append((story, edition))
+    groups: dict[str, list[list[Span]]] = {}
+    size, shown = _size(reply.paragraphs[0]), 0
+    for story, edition in list(reversed(entries))[:DIGEST_MAX_ITEMS]:  # newest first
+        line = _line(story, edition, tz, lang)
+        group = _group(story, followed, order)
+        grows = _size(line) + (0 if group in groups else GROUP_HEADING)
+        if shown and size + grows > DIGEST_MAX_CHARS:
+            break
+        groups.setdefault(group, []).append(line)
+        size, shown = size + grows, shown + 1
     rank = {t: n for n, t in enumerate(order)}
     for topic in sorted(groups, key=lambda t: (t == "", rank.get(t, len(rank)), t)):
         label = topic_label(topic, lang) if topic else tr(lang, OTHER)
         reply.add(Span(f"{label} ({len(groups[topic])})", "bold"))
-        for story, edition in groups[topic]:
-            reply.paragraphs.append(_line(story, edition, tz, lang))
-    if len(entries) > DIGEST_MAX_ITEMS:
+        reply.paragraphs.extend(groups[topic])
+    if len(entries) > shown:
         command = "/news latest" if platform == "slack" else "/latest"
-        reply.add(tr(lang, "…and {n} more: see {command}", n=len(entries) - DIGEST_MAX_ITEMS,
+        reply.add(tr(lang, "…and {n} more: see {command}", n=len(entries) - shown,
                      command=command))
     return reply
+
+
+GROUP_HEADING = 60  # what a topic's heading line may take
+
+
+def _size(spans: list[Span]) -> int:
+    return sum(len(s.text) + (len(s.url or "") + 15 if s.style == "link" else 0)
+               for s in spans) + 1

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.delivery import DIGEST_MAX_ITEMS, Delivery
-from bot.models import Chat, Item, Subscription
+from bot.delivery import DIGEST_MAX_ITEMS, Delivery, digest_reply
+from bot.models import Chat, Item, Story, Subscription
+from bot.platforms.telegram.render import render_html
 from bot.store import Store
 from tests.fakes.recording_transport import RecordingTransport
 
@@ -152,3 +153,19 @@ async def test_a_long_digest_is_capped_with_a_pointer_to_latest(tmp_path: Path) 
         assert digest.count("• ") == DIGEST_MAX_ITEMS and "…and 5 more: see /latest" in digest
         assert f"Release {DIGEST_MAX_ITEMS + 5}" in digest and "Release 1 " not in digest
         await delivery.stop()
+
+
+def test_a_digest_of_long_titles_stays_one_telegram_message() -> None:
+    entries = []
+    for n in range(DIGEST_MAX_ITEMS):
+        editions = {lang: Item(id=f"{lang}{n}", feed_id="f", title="Customs news " * 25,
+                               url=f"https://customs.gov.az/{lang}/news/{'x' * 120}{n}",
+                               body="Text.", published=MONDAY, language=lang, topics=["trade"])
+                    for lang in ("az", "ru", "en")}
+        entries.append((Story(f"s{n}", editions), editions["en"]))
+    reply = digest_reply(entries, BAKU, lambda t, lang: t, followed={"trade"}, order=ORDER)
+    assert len(render_html(reply)) == 1
+    shown = sum(1 for p in reply.paragraphs if p[0].text == "• ")
+    assert 1 <= shown < DIGEST_MAX_ITEMS
+    assert f"…and {DIGEST_MAX_ITEMS - shown} more: see /latest" in reply.plain()
+    assert f"{DIGEST_MAX_ITEMS} new releases" in reply.plain()
