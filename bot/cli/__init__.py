@@ -17,6 +17,7 @@ from bot.cli.common import CliError
 from bot.cli.parser import build_parser
 from bot.config import ConfigError
 from bot.store import StoreError
+from bot.urls import mask_credentials
 
 __all__ = ["CliError", "build_parser", "main"]
 
@@ -33,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot: {exc.describe(getattr(args, 'config', None))}", file=sys.stderr)
         return 1
     except (CliError, ConfigError) as exc:
-        print(f"newsbot: {exc}", file=sys.stderr)
+        print(f"newsbot: {mask_credentials(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
