@@ -76,12 +76,12 @@ def test_credentials_are_masked_where_printed(tmp_path: Path) -> None:
     exported = newsbot("feeds", "export", "--config", str(config))
     assert 'xmlUrl="https://reader:***@feeds.example/rss"' in exported.stdout
     assert "masked" in exported.stderr
-    bad = write_config(tmp_path, [("private", f"ftp://reader:{PASSWORD}@feeds.example/rss")])
-    refused = one_line_error(newsbot("check-config", "--config", str(bad)))
-    assert "ftp://reader:***@" in refused
     unreachable = one_line_error(newsbot("ingest", f"http://reader:{PASSWORD}@127.0.0.1:9/rss",
                                          "--config", str(config)))
     assert unreachable.startswith("newsbot: http://reader:***@127.0.0.1:9/rss: network error")
+    bad = write_config(tmp_path, [("private", f"ftp://reader:{PASSWORD}@feeds.example/rss")])
+    refused = one_line_error(newsbot("check-config", "--config", str(bad)))
+    assert "ftp://reader:***@" in refused
     for done in (checked, listed, exported):
         assert PASSWORD not in done.stdout + done.stderr
     assert PASSWORD not in refused + unreachable
