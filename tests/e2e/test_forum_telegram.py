@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from tests.e2e.test_telegram_e2e import (
     buttons,
     make_settings,
 )
-from tests.fakes.feed_server import FeedServer
+from tests.fakes.feed_server import Entry, FeedServer
 from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.filterwarnings(
@@ -188,6 +189,27 @@ async def test_mute_on_an_alert_stops_the_topic_and_undo_restores_it(env: Env) -
     await env.tg.wait_for(lambda _: env.tg.count("answerCallbackQuery") > answers, WAIT)
     toast = env.tg.calls_of("answerCallbackQuery")[-1]
     assert "no longer be undone" in toast.params.get("text", "")
+
+
+async def test_the_buttons_of_an_alert_sent_as_a_photo_edit_its_caption(env: Env) -> None:
+    await env.say(A, "/subscribe demining")
+    image = env.feeds.add_file("pictures/mines.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    env.feeds.publish("customs", Entry(title="Demining teams cleared 300 landmines",
+                                       body=DEMINING_BODY, guid="p1", image=image,
+                                       link="https://customs.example/news/p1",
+                                       published=datetime.now(UTC) - timedelta(minutes=1)))
+    await env.app.poller.poll_all()
+    alert = (await env.tg.wait_for(lambda _: [m for m in env.tg.sent_to(A) if "photo" in m],
+                                   WAIT))[0]
+    caption_before = alert["html"]
+    await tap(env, A, alert, "Mute")
+    muted = env.tg.messages[(A, alert["message_id"])]
+    assert "Muted Demining" in muted["caption"] and "photo" in muted
+    assert [b["text"] for b in buttons(muted)] == ["Undo"]
+    await tap(env, A, muted, "Undo")
+    assert env.tg.messages[(A, alert["message_id"])]["html"] == caption_before
+    chat = env.chat(A)
+    assert chat is not None and chat.subscription.topics == {"demining"}
 
 
 async def test_unsubscribe_on_an_alert_and_undo_bring_everything_back(env: Env) -> None:

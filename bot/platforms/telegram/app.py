@@ -22,7 +22,7 @@ import time
 from contextvars import ContextVar
 from datetime import timedelta
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
@@ -297,6 +297,8 @@ class TelegramAdapter:
                 reply, lang = await self._dispatch(cmd)
                 if reply.toast:  # for the tapper alone: the message stays as it is
                     toast = reply.plain()[:MAX_TOAST]
+                elif reply.replace and isinstance(message, Message) and message.photo:
+                    await self._replace_photo(message, reply, lang)  # an alert with a picture
                 elif not reply.silent:
                     await self.transport.answer(message.chat.id, reply,
                                                 edit=message.message_id, lang=lang,
@@ -306,6 +308,16 @@ class TelegramAdapter:
                 await query.answer(text=toast, show_alert=toast is not None)
             except TelegramError as exc:
                 log.info("event=callback_answer_failed error=%r", exc.message)
+
+    async def _replace_photo(self, message: Message, reply: Reply, lang: str) -> None:
+        """A tapped alert that went as a photo: its caption and buttons become the answer."""
+        chat = Chat(platform="telegram", chat_id=thread_chat_id(message.chat.id,
+                                                                _thread(message)),
+                    kind=_chat_kind(message.chat.type), language=lang)
+        try:
+            await self.transport.edit(chat, f"photo:{message.message_id}", reply)
+        except Exception as exc:  # a rate limit or a network failure: the tap did its work
+            log.warning("event=alert_edit_failed chat=%s error=%r", chat.key, str(exc))
 
     async def _on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A group became a supergroup (Telegram says so in both: migrate_to_chat_id in the
