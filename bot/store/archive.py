@@ -63,7 +63,12 @@ class Archive:
             self._months.add(month)
             rows = read_catalogue(month_file)
             if rows is None:
-                rows = [catalogue_row(int(k), d) for k, d in self._docs_of(month).items()]
+                try:
+                    rows = [catalogue_row(int(k), d) for k, d in self._docs_of(month).items()]
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise self._data.corrupt(month_file, f"{month_file} is damaged (not "
+                                             f"releases as newsbot writes them: {exc!r})") \
+                        from None
                 if not self._read_only:
                     self.bytes_written += write_catalogue(month_file, rows)
             for row in rows:

@@ -34,6 +34,13 @@ UNCOUNTED_TABLES = frozenset({"sent_stories"})
 KEYED_TABLES = frozenset({"cursors"})
 
 
+def is_tables(data: Any) -> bool:
+    """TinyDB's shape: an object of tables, each an object of documents (objects)."""
+    return isinstance(data, dict) and all(
+        isinstance(table, dict) and all(isinstance(doc, dict) for doc in table.values())
+        for table in data.values())
+
+
 def count_records(data: Mapping[str, Any]) -> int:
     total = 0
     for table, docs in data.items():
@@ -60,7 +67,7 @@ def read_records(path: Path) -> int | None:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None
-    return count_records(data) if isinstance(data, dict) else None
+    return count_records(data) if is_tables(data) else None
 
 
 def lost(now: int, before: int) -> bool:
@@ -89,7 +96,8 @@ class Loss:
     backup_records: int
 
     def describe(self) -> str:
-        state = "is missing" if not self.path.exists() else f"holds {self.records} records"
+        records = f"{self.records} record{'s' if self.records != 1 else ''}"
+        state = "is missing" if not self.path.exists() else f"holds {records}"
         return (f"{self.path} {state} where its newest backup {self.backup} holds "
                 f"{self.backup_records}: it was emptied, deleted or replaced; refusing to start")
 

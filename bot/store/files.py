@@ -17,7 +17,7 @@ from filelock import FileLock, Timeout
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from bot.store.backups import Backups
+from bot.store.backups import Backups, is_tables
 
 LOCK_FILE = "newsbot.lock"
 BACKUPS = "backups"
@@ -133,6 +133,8 @@ class AtomicJSONStorage(Storage):
                 raise StoreCorrupt(f"{self.path} is damaged ({exc})") from None
             if not isinstance(data, dict):
                 raise StoreCorrupt(f"{self.path} is damaged (not a JSON object)")
+            if not is_tables(data):
+                raise StoreCorrupt(f"{self.path} is damaged (not tables of documents)")
             self._data = data
         return self._data
 

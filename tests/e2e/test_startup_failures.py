@@ -278,3 +278,30 @@ def test_a_busy_port_is_one_line_naming_the_key_and_port(tmp_path: Path) -> None
     assert f"{config}: server.port = {port}: the port is already in use" in line
     assert "choose another port" in line
 
+
+
+async def test_slack_http_on_a_busy_port_names_slack_port(tmp_path: Path) -> None:
+    """The real slack-bolt adapter (HTTP mode) against the fake Web API: its listening port is
+    taken, so the start fails with the key to change, and the App stops cleanly."""
+    from bot.app import App, StartupError
+    from bot.config import Settings, SlackSettings
+    from tests.fakes.slack_api import FakeSlack
+
+    async with FakeSlack() as slack:
+        with socket.socket() as busy:
+            busy.bind(("127.0.0.1", 0))
+            busy.listen()
+            port = busy.getsockname()[1]
+            settings = Settings(source="config.toml")
+            settings.storage.path = tmp_path / "data"
+            settings.slack = SlackSettings(enabled_in_config=True, mode="http", port=port,
+                                           api_base_url=slack.api_base_url,
+                                           bot_token="xoxb-test-token", signing_secret="s")
+            app = App(settings)
+            app.build_platforms()
+            with pytest.raises(StartupError) as err:
+                await app.start()
+            await app.stop()
+    assert str(err.value) == (f"config.toml: slack.port = {port}: the port is already in use "
+                              f"on {settings.slack.host}; stop the program using it or choose "
+                              "another port")

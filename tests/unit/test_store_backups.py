@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import Chat, SentStory, Subscription
+from bot.models import Chat, Item, SentStory, Subscription
 from bot.store import Store, StoreCorrupt
 from bot.store.files import DataDir
 from bot.store.restore import restore
@@ -99,7 +99,7 @@ def test_sent_stories_pruned_after_a_week_are_no_loss(tmp_path: Path) -> None:
     raw = json.loads(backup.read_text())
     raw["cursors"]["1"] = {f"telegram:{n}": 2 for n in range(40)}  # 40 chats' progress...
     backup.write_text(json.dumps(raw))
-    with pytest.raises(StoreCorrupt, match="cursors.json holds 1 records"):  # ...down to 1
+    with pytest.raises(StoreCorrupt, match="cursors.json holds 1 record where"):  # ...down to 1
         Store(data)
 
 
@@ -138,3 +138,28 @@ def test_a_journal_line_cut_by_a_crash_is_no_damage_but_one_in_the_middle_is(
     (tmp_path / "cursors.log").write_bytes(b"telegram:1\t6\ntelegram:1\tsix\ntelegram:1\t7\n")
     with pytest.raises(StoreCorrupt, match=r"cursors.log is damaged \(line 2: not a record"):
         Store(tmp_path)
+
+
+@pytest.mark.parametrize(("name", "content", "said"), [
+    ("chats.json", '{"chats": {"1": 5}}', "not tables of documents"),
+    ("chats.json", '{"chats": []}', "not tables of documents"),
+    ("releases/2026-05.json", '{"_default": {"1": {"id": "r1"}}}', "not releases as newsbot"),
+])
+def test_json_that_is_not_what_newsbot_wrote_is_damage_naming_the_backup(
+    tmp_path: Path, name: str, content: str, said: str
+) -> None:
+    with Store(tmp_path) as store:
+        store.save_chat(Chat("telegram", "1"))
+        store.ingest([Item(id="r1", feed_id="f", url="https://customs.example/1", title="T",
+                           body="B", published=datetime(2026, 5, 1, tzinfo=UTC))])
+    Store(tmp_path).close()
+    (tmp_path / name).write_text(content)
+    (tmp_path / "releases" / "2026-05.catalogue").unlink()  # rebuilt from the month file
+    with pytest.raises(StoreCorrupt) as err:
+        Store(tmp_path)
+    assert said in str(err.value) and err.value.restore == name
+    assert f"newest good backup is {tmp_path / 'backups' / name.replace('/', '_')}.1" in str(
+        err.value)
+    restore(DataDir(tmp_path, 3), name)
+    with Store(tmp_path) as store:
+        assert store.count_chats() == 1 and store.get_item("r1") is not None
