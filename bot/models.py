@@ -189,6 +189,7 @@ class Chat:
     undo_token: str = ""
     undo_topics: list[str] = field(default_factory=list)
     undo_keywords: list[str] = field(default_factory=list)
+    undo_state: str = ""  # the topics and keywords right after the change: Undo only then
     # /pause: nothing is pushed while paused (until `paused_until`, or /resume when None);
     # what arrives meanwhile is dropped, or kept for one digest at the end (`pause_keep`)
     paused: bool = False

@@ -5,7 +5,8 @@ Button actions are command lines without the slash, like every button's, but the
 reached from a tapped button (`router.BUTTON_ACTIONS`), never typed:
     alert mute <topic id> <seq>     stop following that topic; the alert shows "Undo"
     alert stop <seq>                stop every alert here (topics and keywords); "Undo"
-    alert undo <token> <seq>        put back exactly what the chat followed before
+    alert undo <token> <seq>        put back exactly what the chat followed before (only the
+                                    chat's latest such change, while nothing else changed)
     alert last <topic id>           the last 3 releases on the topic, as a new message
 <seq> is the store's number of the edition the alert showed, so the alert can be redrawn as
 it was. Everything in an action is checked: a known topic, a number, the chat's own undo token
@@ -109,11 +110,17 @@ def _redrawn(cmd: Command, deps: Deps, seq: int, chat: Chat) -> Reply | None:
     return reply
 
 
-def _remember(chat: Chat, before: Subscription) -> str:
+def _state(sub: Subscription) -> str:
+    """The topics and keywords followed, as one string to compare."""
+    return "\n".join(["topics", *sorted(sub.topics), "keywords", *sorted(sub.keywords)])
+
+
+def _remember(chat: Chat, before: Subscription) -> None:
+    """Note what the chat followed before a button's change (call after the change)."""
     chat.undo_token = secrets.token_hex(4)
     chat.undo_topics = sorted(before.topics)
     chat.undo_keywords = sorted(before.keywords)
-    return chat.undo_token
+    chat.undo_state = _state(chat.subscription)
 
 
 def _confirmed(cmd: Command, deps: Deps, chat: Chat, seq: int, note: str) -> Reply:
@@ -148,9 +155,9 @@ async def _mute(cmd: Command, deps: Deps, topic_id: str, seq: int) -> Reply:
     if topic_id not in chat.subscription.topics:
         return _toast(tr(lang, "This chat does not follow {topics}.", topics=name))
     before = snapshot(chat.subscription)
-    _remember(chat, before)
     chat.subscription.topics.discard(topic_id)
     advance_floor(chat, before, deps)
+    _remember(chat, before)
     deps.store.save_chat(chat)
     return _confirmed(cmd, deps, chat, seq, tr(
         lang, "Muted {topic}: its releases no longer come here. Send {command} to follow it again.",
@@ -168,10 +175,10 @@ async def _stop(cmd: Command, deps: Deps, seq: int) -> Reply:
         return _toast(tr(lang, "This chat follows nothing, so there is nothing to stop. "
                          "{command} lists the topics.", command=typed(cmd, "topics")))
     before = snapshot(sub)
-    _remember(chat, before)
     sub.topics.clear()
     sub.keywords.clear()
     advance_floor(chat, before, deps)
+    _remember(chat, before)
     deps.store.save_chat(chat)
     return _confirmed(cmd, deps, chat, seq, tr(
         lang, "Unsubscribed from everything: no more alerts here (topics and keywords)."))
@@ -183,7 +190,9 @@ async def _undo(cmd: Command, deps: Deps, token: str, seq: int) -> Reply:
     if chat is None:
         assert refused is not None
         return refused
-    if not chat.undo_token or not secrets.compare_digest(token, chat.undo_token):
+    # only the chat's latest button change, and only while nothing else changed since
+    if not chat.undo_token or not secrets.compare_digest(token, chat.undo_token) \
+            or chat.undo_state != _state(chat.subscription):
         return _toast(tr(lang, "This change can no longer be undone; {command} shows what this "
                          "chat follows.", command=typed(cmd, "settings")))
     before = snapshot(chat.subscription)
@@ -191,7 +200,7 @@ async def _undo(cmd: Command, deps: Deps, token: str, seq: int) -> Reply:
     chat.subscription.keywords = set(chat.undo_keywords)
     # what comes back counts from now: nothing published while it was off arrives late
     advance_floor(chat, before, deps)
-    chat.undo_token, chat.undo_topics, chat.undo_keywords = "", [], []
+    chat.undo_token, chat.undo_topics, chat.undo_keywords, chat.undo_state = "", [], [], ""
     deps.store.save_chat(chat)
     reply = _redrawn(cmd, deps, seq, chat)
     if reply is None:

@@ -113,6 +113,18 @@ async def test_forged_or_malformed_actions_change_nothing(deps: Deps, data: str)
     assert followed(deps) == ({"demining", "trade"}, {"mines"})
 
 
+async def test_no_undo_after_the_chat_changed_otherwise(deps: Deps) -> None:
+    chat_with(deps)
+    muted = await tap(deps, "alert mute demining 1")
+    chat = deps.store.get_chat("telegram:100")
+    assert chat is not None
+    chat.subscription.topics.add("wco")  # e.g. /subscribe wco in between
+    deps.store.save_chat(chat)
+    late = await tap(deps, muted.buttons[0][0].action)
+    assert late.toast and "no longer be undone" in late.plain()
+    assert followed(deps) == ({"trade", "wco"}, {"mines"})
+
+
 async def test_a_token_is_good_for_its_own_chat_only(deps: Deps) -> None:
     chat_with(deps, "100")
     chat_with(deps, "200")
