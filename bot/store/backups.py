@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Any
 log = logging.getLogger("newsbot.store")
 
 FOLDER = "backups"
+ARCHIVE = "releases"  # the month files' folder, backed up as releases_YYYY-MM.json.N
 REPLACED = "replaced"  # backups/replaced/: the files `restore` put aside
 MIN_LOSS = 10  # fewer lost records than this is never a loss (a few chats left, feeds removed)
 UNCOUNTED_TABLES = frozenset({"sent_stories"})
@@ -158,6 +159,17 @@ class Backups:
         if before is not None and lost(now, before):
             return Loss(path, now, newest, before)
         return None
+
+    def lost_months(self) -> Iterator[Loss]:
+        """The archive's month files that lost their releases since their newest copy, or are
+        gone (the copies say which months there were). A damaged one is left to its reader."""
+        for copy in sorted(self.folder.glob(f"{ARCHIVE}_*.json.1")):
+            path = self.root / ARCHIVE / copy.name[len(ARCHIVE) + 1:-2]
+            if not _maybe_smaller(path, copy):
+                continue
+            now, before = read_records(path), read_records(copy)
+            if now is not None and before is not None and lost(now, before):
+                yield Loss(path, now, copy, before)
 
     def rotate(self, files: Iterable[Path], force: bool = False) -> None:
         """Copy each file as NAME.1, the older copies moving up to NAME.<keep> (the oldest

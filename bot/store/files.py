@@ -218,6 +218,11 @@ class DataDir:
             raise StoreCorrupt(loss.describe(), restore=self.relative(path),
                                intended=True)
 
+    def refuse_lost_months(self) -> None:
+        """Refuse an archive month file emptied or deleted since its newest backup."""
+        for loss in self.copies.lost_months():
+            raise StoreCorrupt(loss.describe(), restore=self.relative(loss.path), intended=True)
+
     def latest_backup(self, path: Path) -> Path | None:
         return self.copies.newest(path)
 

@@ -94,6 +94,7 @@ class Store:
         dbs = {path.name: open_db(path) for path in paths}
         for path in paths:  # before anything is written: an emptied or deleted file is refused
             self._data.refuse_loss(path, storage_of(dbs[path.name]).read())
+        self._data.refuse_lost_months()
         self._meta = dbs.pop("meta.json")
         outdated = schema.check(self.path, self._meta, self.read_only)
         if outdated is not None:

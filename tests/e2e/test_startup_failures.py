@@ -121,8 +121,9 @@ def test_a_full_disk_at_start_is_one_line_naming_the_file(tmp_path: Path) -> Non
                 pass
         os.close(fd)
         config = write_config(tmp_path, data)
-        line = one_line(newsbot("ingest", str(feed_file(tmp_path)), "--config", str(config)))
-        assert "no space left" in line and str(data) in line and "free some space" in line
+        for args in (["run"], ["ingest", str(feed_file(tmp_path))]):
+            line = one_line(newsbot(*args, "--config", str(config)))
+            assert "no space left" in line and str(data) in line and "free some space" in line
         (mnt / "filler").unlink()  # space again: the same command works
         done = newsbot("ingest", str(feed_file(tmp_path)), "--config", str(config))
         assert done.returncode == 0, done.stderr

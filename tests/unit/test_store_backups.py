@@ -163,3 +163,31 @@ def test_json_that_is_not_what_newsbot_wrote_is_damage_naming_the_backup(
     restore(DataDir(tmp_path, 3), name)
     with Store(tmp_path) as store:
         assert store.count_chats() == 1 and store.get_item("r1") is not None
+
+
+@pytest.mark.parametrize("damage", ["deleted", "emptied"])
+def test_a_month_of_the_archive_deleted_or_emptied_is_refused(tmp_path: Path,
+                                                               damage: str) -> None:
+    with Store(tmp_path) as store:
+        store.ingest([Item(id=f"r{n}", feed_id="f", url=f"https://customs.example/{n}",
+                           title=f"T{n}", body="B", published=datetime(2026, 4 + n % 2, 1 + n,
+                                                                       tzinfo=UTC))
+                      for n in range(6)])
+    Store(tmp_path).close()
+    month = tmp_path / "releases" / "2026-05.json"
+    if damage == "deleted":
+        month.unlink()
+    else:
+        month.write_text('{"_default": {}}')
+    for read_only in (False, True):
+        with pytest.raises(StoreCorrupt) as err:
+            Store(tmp_path, read_only=read_only)
+        assert str(month) in str(err.value) and "holds 3" in str(err.value)
+        assert err.value.restore == "releases/2026-05.json"
+    restore(DataDir(tmp_path, 3), "releases/2026-05.json")
+    with Store(tmp_path) as store:
+        assert store.count_items() == 6
+    month.unlink()
+    restore(DataDir(tmp_path, 3), "releases/2026-05.json", keep_current=True)  # on purpose
+    with Store(tmp_path) as store:
+        assert store.count_items() == 3
