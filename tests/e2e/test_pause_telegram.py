@@ -95,7 +95,7 @@ async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[ClockedEnv]:
         assert not tg.unknown_methods, tg.unknown_methods
 
 
-async def test_the_command_menu_lists_the_new_commands_in_three_languages(
+async def test_the_command_menus_list_the_new_commands_in_three_languages(
     env: ClockedEnv,
 ) -> None:
     for lang, word in (("", "Quiet hours"), ("az", "Sakit saatlar"), ("ru", "Тихие часы")):
@@ -103,6 +103,16 @@ async def test_the_command_menu_lists_the_new_commands_in_three_languages(
         assert {"pause", "resume", "quiet", "settings", "digest"} <= menu.keys(), lang
         assert menu["quiet"].startswith(word), (lang, menu["quiet"])
         assert "broadcast" not in menu  # for the bot's admins only
+    # the admin had never written to the bot: Telegram knows no chat to give a menu of its own
+    assert not env.tg.chat_menus
+    await env.say(ADMIN, "/start")
+    await env.stop()
+    await env.start()  # the menus are set at start-up
+    for lang, word in (("", "An announcement"), ("az", "İlkin baxışdan"), ("ru", "Объявление")):
+        mine = {c["command"]: c["description"] for c in env.tg.chat_menus[(ADMIN, lang)]}
+        assert {"broadcast", "feeds", "pause", "quiet"} <= mine.keys()
+        assert mine["broadcast"].startswith(word), (lang, mine["broadcast"])
+    assert "broadcast" not in {c["command"] for c in env.tg.commands}
 
 
 async def test_a_paused_chat_gets_nothing_until_resume(env: ClockedEnv) -> None:

@@ -98,6 +98,8 @@ class FakeTelegram(MediaMethods):
         self.commands: list[dict[str, Any]] = []  # the default command menu
         # every menu set: language_code ("" for the default) -> its commands
         self.command_menus: dict[str, list[dict[str, Any]]] = {}
+        # menus set for one chat (scope BotCommandScopeChat): (chat id, language_code) -> them
+        self.chat_menus: dict[tuple[int, str], list[dict[str, Any]]] = {}
         self.webhook: dict[str, Any] | None = None
         self.faults: list[TgFault] = []
         self.blocked: set[int] = set()

@@ -36,6 +36,7 @@ class BotApiMethods:
     rate_limited: int
     commands: list[dict[str, Any]]
     command_menus: dict[str, list[dict[str, Any]]]
+    chat_menus: dict[tuple[int, str], list[dict[str, Any]]]
     webhook: dict[str, Any] | None
     blocked: set[int]
     migrated: dict[int, int]
@@ -270,6 +271,15 @@ class BotApiMethods:
         language = str(params.get("language_code") or "")
         if language and not re.fullmatch(r"[a-z]{2}", language):
             return self._error(call, 400, "Bad Request: invalid language code specified")
+        scope = params.get("scope") or {"type": "default"}
+        if scope.get("type") == "chat":  # one chat's own menu (e.g. an admin's private chat)
+            cid = self._resolve(scope.get("chat_id"))
+            if cid is None or cid not in self._chats:
+                return self._error(call, 400, "Bad Request: chat not found")
+            self.chat_menus[(cid, language)] = commands
+            return self._ok(True)
+        if scope.get("type") != "default":
+            return self._error(call, 400, "Bad Request: unsupported scope in this fake")
         self.command_menus[language] = commands
         if not language:
             self.commands = commands

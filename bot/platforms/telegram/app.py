@@ -22,7 +22,7 @@ import time
 from contextvars import ContextVar
 from datetime import timedelta
 
-from telegram import BotCommand, Message, Update
+from telegram import BotCommand, BotCommandScopeChat, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
@@ -153,16 +153,31 @@ class TelegramAdapter:
     async def _set_commands(self) -> None:
         """Telegram's command menu, every command that is not for bot admins only, once per
         language: English as the default, then for users whose app is in Azerbaijani or
-        Russian (`language_code`)."""
-        for lang in (DEFAULT_LANGUAGE, *(x for x in LANGUAGES if x != DEFAULT_LANGUAGE)):
-            commands = [BotCommand(name, tr(lang, spec.description or name)[:256] or name)
-                        for name, spec in COMMANDS.items()
-                        if not spec.admin_only and _COMMAND_NAME.match(name)]
+        Russian (`language_code`). Each bot admin's private chat gets every command (Telegram
+        refuses a chat that never wrote to the bot: that admin keeps the common menu)."""
+        languages = (DEFAULT_LANGUAGE, *(x for x in LANGUAGES if x != DEFAULT_LANGUAGE))
+        for lang in languages:
+            commands = self._menu(lang, admin=False)
             code = None if lang == DEFAULT_LANGUAGE else lang
             try:
                 await self.application.bot.set_my_commands(commands, language_code=code)
             except TelegramError as exc:
                 log.warning("event=set_commands_failed language=%s error=%r", lang, exc.message)
+        for admin in sorted(a for a in self.admins if a.lstrip("-").isdigit()):
+            try:
+                for lang in languages:
+                    code = None if lang == DEFAULT_LANGUAGE else lang
+                    await self.application.bot.set_my_commands(
+                        self._menu(lang, admin=True), scope=BotCommandScopeChat(int(admin)),
+                        language_code=code)
+            except TelegramError as exc:
+                log.info("event=admin_menu_not_set admin=%s error=%r", admin, exc.message)
+
+    @staticmethod
+    def _menu(lang: str, admin: bool) -> list[BotCommand]:
+        return [BotCommand(name, tr(lang, spec.description or name)[:256] or name)
+                for name, spec in COMMANDS.items()
+                if (admin or not spec.admin_only) and _COMMAND_NAME.match(name)]
 
     # -- alerts and channels -------------------------------------------------------------------
 
