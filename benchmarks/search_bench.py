@@ -13,6 +13,12 @@ does) and through a naive TinyDB scan (MemoryStorage, a case-insensitive `re.esc
 Timings are wall-clock (`*_ms`, `build_s`); `build_cpu_s` and `search_p95_cpu_ms` are this
 process's CPU time, which other processes on a shared machine do not inflate.
 
+After a restart: the index is written to a snapshot file and loaded back as the bot loads it
+at start (memory-mapped: `bot.search.frozen`); the same queries are run on it
+(`search_loaded_p50_ms`, `search_loaded_p95_ms`), `snapshot_same_answers` says whether every
+query got the same hits with the same scores, `snapshot_load_rss_mb` is the RSS growth of the
+load.
+
 Memory: `index_mb` is the growth of the process's resident set size (RSS, /proc/self/statm)
 across building the index, with the corpus already in memory; it also counts the allocator's
 slack, so it overstates a little. The full run also gives `index_mb_tracemalloc`: the Python
@@ -31,6 +37,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 import tracemalloc
 from typing import Any
@@ -145,6 +152,35 @@ def run(quick: bool = False) -> dict[str, Any]:
     out["queries_with_hits"] = sum(1 for n in totals if n)
     out["median_total"] = sorted(totals)[len(totals) // 2]
 
+    # the same queries on the index as a restart has it: saved, then loaded from its snapshot
+    # file (memory-mapped, bot.search.frozen); the answers must be the very same
+    with tempfile.TemporaryDirectory(prefix="newsbot-bench-search-") as tmp:
+        path = os.path.join(tmp, "search-index.snapshot")
+        t = time.perf_counter()
+        with open(path, "wb") as fh:
+            index.write_snapshot(fh, {})
+        out["snapshot_write_s"] = round(time.perf_counter() - t, 2)
+        out["snapshot_mb"] = round(os.path.getsize(path) / 2**20, 1)
+        loaded = SearchIndex(get_item=by_id.get)
+        rss1 = _rss_mb()
+        t = time.perf_counter()
+        with open(path, "rb") as fh:
+            loaded.load_snapshot(fh)
+        out["snapshot_load_s"] = round(time.perf_counter() - t, 3)
+        out["snapshot_load_rss_mb"] = round(_rss_mb() - rss1, 1)
+        mapped: list[float] = []
+        same = True
+        for q in queries:
+            t = time.perf_counter()
+            result = loaded.search(q, limit=5)
+            mapped.append((time.perf_counter() - t) * 1000)
+            same = same and [(h.item_id, h.score) for h in result.hits] == \
+                [(h.item_id, h.score) for h in index.search(q, limit=5).hits]
+        out["search_loaded_p50_ms"] = round(_percentile(mapped, 50), 2)
+        out["search_loaded_p95_ms"] = round(_percentile(mapped, 95), 2)
+        out["snapshot_same_answers"] = same
+        del loaded
+
     # updates: re-adding existing releases (replace) and removing them
     t_upd: list[float] = []
     for item in items[:: N_RELEASES // 100]:
@@ -206,6 +242,11 @@ def _print(out: dict[str, Any]) -> None:
     print(f"  search latency       p50 {out['search_p50_ms']:.2f} ms  p95 "
           f"{out['search_p95_ms']:.2f} ms  p99 {out['search_p99_ms']:.2f} ms  max "
           f"{out['search_max_ms']:.2f} ms  (p95 CPU time {out['search_p95_cpu_ms']:.2f} ms)")
+    print(f"  after a restart      snapshot {out['snapshot_mb']:.0f} MB written in "
+          f"{out['snapshot_write_s']:.2f} s, loaded (mapped) in {out['snapshot_load_s']:.3f} s "
+          f"(+{out['snapshot_load_rss_mb']:.0f} MB RSS); p50 {out['search_loaded_p50_ms']:.2f} ms"
+          f"  p95 {out['search_loaded_p95_ms']:.2f} ms; same answers: "
+          f"{out['snapshot_same_answers']}")
     print(f"  queries with hits    {out['queries_with_hits']}/{out['queries']} "
           f"(median total {out['median_total']})")
     print(f"  update (re-add) p95  {out['update_p95_ms']:.2f} ms")

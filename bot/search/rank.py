@@ -16,8 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import islice, product
 
+import numpy as np
+
 from bot.models import Item, Span
+from bot.search.frozen import Column
 from bot.search.keys import query_keys
+from bot.search.postings import Postings
 from bot.search.query import MAX_LIMIT, ParsedQuery, parse_query
 from bot.search.snippet import item_snippet, query_key_set, snippet
 from bot.text import LANGUAGES
@@ -50,12 +54,11 @@ class Ranking:
 
     _get_item: Callable[[str], Item | None] | None
     _vocab: dict[str, int]
-    _docs: list[array]
-    _imps: list[bytearray]
+    _postings: Postings
     _ids: list[str | None]
     _slot: dict[str, int]
-    _tokens: list[bytes]
-    _titles: list[str]
+    _tokens: Column
+    _titles: Column
     _langs: bytearray
     _published: array
     _local_day: array
@@ -66,16 +69,16 @@ class Ranking:
         """Term ids a query word may be indexed under (present in the index)."""
         vocab = self._vocab
         return [tid for key in dict.fromkeys(query_keys(word))
-                if (tid := vocab.get(key)) is not None and self._docs[tid]]
+                if (tid := vocab.get(key)) is not None and self._postings.df(tid)]
 
     def _group_scores(self, tids: list[int], weighted: bool) -> dict[int, float]:
         """slot -> idf-weighted impact for one query word (best of its keys)."""
         n = max(len(self._slot), 1)
         scores: dict[int, float] | None = None
         for tid in tids:
-            docs = self._docs[tid]
-            w = idf(len(docs), n) / 255.0 if weighted else 0.0
-            part = dict(zip(docs, map(w.__mul__, self._imps[tid]), strict=True))
+            docs, imps = self._postings.get(tid)
+            w = idf(self._postings.df(tid), n) / 255.0 if weighted else 0.0
+            part = dict(zip(docs, map(w.__mul__, imps), strict=True))
             if scores is None:
                 scores = part
             else:
@@ -90,7 +93,7 @@ class Ranking:
         cached = self._dict_cache.get(tid)
         if cached is not None:
             return cached
-        part = dict(zip(self._docs[tid], self._imps[tid], strict=True))
+        part = dict(zip(*self._postings.get(tid), strict=True))
         if len(part) >= _CACHE_MIN_DF:
             if len(self._dict_cache) >= _CACHE_TERMS:
                 del self._dict_cache[next(iter(self._dict_cache))]  # oldest first
@@ -100,8 +103,8 @@ class Ranking:
     def _probe(self, acc: dict[int, float], tids: list[int], weighted: bool) -> dict[int, float]:
         """AND `acc` with a large group by binary search, cheaper than building its dict."""
         n = max(len(self._slot), 1)
-        parts = [(self._docs[t], self._imps[t],
-                  idf(len(self._docs[t]), n) / 255.0 if weighted else 0.0) for t in tids]
+        parts = [(*self._postings.get(t),
+                  idf(self._postings.df(t), n) / 255.0 if weighted else 0.0) for t in tids]
         out: dict[int, float] = {}
         for slot, score in acc.items():
             best = -1.0
@@ -115,7 +118,8 @@ class Ranking:
 
     def _and(self, groups: list[tuple[list[int], bool]]) -> dict[int, float]:
         """Intersect groups (term ids, weighted?) and sum their scores, smallest group first."""
-        sized = sorted(groups, key=lambda g: sum(len(self._docs[t]) for t in g[0]))
+        df = self._postings.df
+        sized = sorted(groups, key=lambda g: sum(df(t) for t in g[0]))
         acc: dict[int, float] | None = None
         for tids, weighted in sized:
             if not tids:
@@ -125,14 +129,14 @@ class Ranking:
                 continue
             if not acc:
                 return acc
-            size = sum(len(self._docs[t]) for t in tids)
+            size = sum(df(t) for t in tids)
             if len(acc) * 16 < size:
                 acc = self._probe(acc, tids, weighted)
             elif not weighted and len(tids) == 1:  # a filter: membership only
-                acc = {slot: acc[slot] for slot in acc.keys() & self._docs[tids[0]]}
+                acc = {slot: acc[slot] for slot in acc.keys() & self._postings.get(tids[0])[0]}
             elif len(tids) == 1:  # raw impacts, weighted only on the intersection
                 tid = tids[0]
-                w = idf(len(self._docs[tid]), max(len(self._slot), 1)) / 255.0
+                w = idf(df(tid), max(len(self._slot), 1)) / 255.0
                 impacts = self._impact_dict(tid)
                 acc = {slot: acc[slot] + w * impacts[slot]
                        for slot in acc.keys() & impacts.keys()}
@@ -175,21 +179,26 @@ class Ranking:
         groups: list[tuple[list[int], bool]] = []
         for topic in pq.topics:
             tid = self._vocab.get("\x00topic:" + topic)
-            if tid is None or not self._docs[tid]:
+            if tid is None or not self._postings.df(tid):
                 return None
             groups.append(([tid], False))
         if pq.langs:
             tids = [t for lang in pq.langs
-                    if (t := self._vocab.get("\x00lang:" + lang)) is not None and self._docs[t]]
+                    if (t := self._vocab.get("\x00lang:" + lang)) is not None
+                    and self._postings.df(t)]
             if not tids:
                 return None
             groups.append((tids, False))
         return groups
 
     def _restrict(self, acc: dict[int, float], pq: ParsedQuery) -> dict[int, float]:
-        """Apply dates, exclusions and phrases to candidate slots."""
+        """Apply dates, exclusions and phrases to candidate slots (and leave out releases
+        removed since the snapshot, still in its postings)."""
         if not acc:
             return acc
+        dead = self._postings.dead
+        if dead:
+            acc = {s: v for s, v in acc.items() if s not in dead}
         if pq.since or pq.until:
             lo = pq.since.toordinal() if pq.since else 0
             hi = pq.until.toordinal() if pq.until else 1 << 31
@@ -197,12 +206,12 @@ class Ranking:
             acc = {s: v for s, v in acc.items() if lo <= day[s] <= hi}
         for word in pq.excluded:
             for tid in self._word_group(word):
-                for slot in acc.keys() & self._docs[tid]:
+                for slot in acc.keys() & self._postings.get(tid)[0]:
                     del acc[slot]
         for topic in pq.excluded_topics:
             topic_tid = self._vocab.get("\x00topic:" + topic)
             if topic_tid is not None:
-                for slot in acc.keys() & self._docs[topic_tid]:
+                for slot in acc.keys() & self._postings.get(topic_tid)[0]:
                     del acc[slot]
         for phrase in pq.excluded_phrases:
             patterns = self._phrase_patterns(phrase)
@@ -292,21 +301,24 @@ class Ranking:
     def _single_term(self, tid: int, pq: ParsedQuery, limit: int, offset: int) -> SearchResult:
         """One word, no other conditions: the best impacts are found without scoring every
         posting (a common word can be in most releases)."""
-        docs, imps = self._docs[tid], self._imps[tid]
+        found, impacts = self._postings.get(tid)
+        w = idf(self._postings.df(tid), max(len(self._slot), 1)) / 255.0
+        docs = np.frombuffer(found, np.uint32)
+        imps = np.frombuffer(impacts, np.uint8)
+        if self._postings.dead:
+            alive = ~np.isin(docs, self._postings.dead_array())
+            docs, imps = docs[alive], imps[alive]
         want = offset + limit
         acc: dict[int, float] = {}
-        if want and docs:
-            threshold = heapq.nlargest(min(want, len(imps)), imps)[-1]
-            w = idf(len(docs), max(len(self._slot), 1)) / 255.0
-            for level in range(255, threshold - 1, -1):
-                i = imps.find(level)
-                while i >= 0:
-                    acc[docs[i]] = w * level
-                    i = imps.find(level, i + 1)
+        if want and docs.size:
+            k = min(want, imps.size)
+            threshold = np.partition(imps, imps.size - k)[imps.size - k]
+            best = np.flatnonzero(imps >= threshold)
+            acc = dict(zip(docs[best].tolist(), (w * imps[best]).tolist(), strict=True))
         ranked = self._rank(acc, want)[offset:]
         hits = [Hit(item_id=self._ids[s] or "", score=round(acc[s], 4),
                     snippet=self._hit_snippet(s, pq)) for s in ranked]
-        return SearchResult(hits=hits, total=len(docs), query=pq)
+        return SearchResult(hits=hits, total=int(docs.size), query=pq)
 
     # -- snippets -------------------------------------------------------------------------
 
@@ -320,7 +332,8 @@ class Ranking:
             if item is not None:
                 return item_snippet(item, pq)
         lang = LANGUAGES[self._langs[slot]]
-        return snippet(self._titles[slot], lang, query_key_set(pq), 160)
+        title = self._titles[slot].decode(errors="surrogatepass")
+        return snippet(title, lang, query_key_set(pq), 160)
 
     def snippet(self, item: Item, query: ParsedQuery, width: int = 160) -> list[Span]:
         """~`width` characters of the body around its best match, matched words as marks."""

@@ -578,8 +578,8 @@ def test_postings_and_impacts_match_a_word_by_word_count(releases):
     idx = SearchIndex()
     idx.add_many(items)
     expected = reference_postings(items)
-    got = {key: list(zip(idx._docs[tid], idx._imps[tid], strict=True))
-           for key, tid in idx._vocab.items() if idx._docs[tid]}
+    got = {key: list(zip(*idx._postings.get(tid), strict=True))
+           for key, tid in idx._vocab.items() if idx._postings.df(tid)}
     assert got == expected
 
 
@@ -626,6 +626,41 @@ def test_a_loaded_snapshot_keeps_indexing_exactly(releases):
     for query in ["customs", "mina", "разминирование", "heroin topic:drugs"]:
         assert ([(h.item_id, h.score) for h in other.search(query, limit=50).hits]
                 == [(h.item_id, h.score) for h in saved.search(query, limit=50).hits])
+
+
+def test_a_loaded_index_changed_then_saved_again_answers_the_same(tmp_path: Path, releases):
+    """Restart, a release corrected and one new, a stop, a restart: the file-backed index
+    gives the answers the changed one gave (the corrected text only, never the old one)."""
+    items = list(releases.values())
+    built = SearchIndex()
+    built.add_many(items[:60])
+    path = tmp_path / "snapshot"
+    with path.open("wb") as fh:
+        built.write_snapshot(fh, {"seq": 60})
+    running = SearchIndex()
+    with path.open("rb") as fh:
+        assert running.load_snapshot(fh) == {"seq": 60}
+    corrected = make_item(items[3].id, "Parcels of tobacco", "Smuggled tobacco parcels.")
+    running.add(corrected)
+    running.add_many(items[60:])
+    running.remove(items[5].id)
+    assert items[5].id not in running and len(running) == len(items) - 1
+    queries = ["customs", "tobacco parcels", "mina", "heroin topic:drugs", '"customs post"',
+               "разминирование", "gömrük -mina", items[3].title, items[5].title]
+    before = {q: [(h.item_id, h.score) for h in running.search(q, limit=20).hits]
+              for q in queries}
+    assert all(items[5].id not in [i for i, _ in hits] for hits in before.values())
+    assert before[items[3].title] == [] or before[items[3].title][0][0] != items[3].id
+    again = tmp_path / "snapshot-2"
+    with again.open("wb") as fh:
+        running.write_snapshot(fh, {"seq": 61})
+    restarted = SearchIndex()
+    with again.open("rb") as fh:
+        assert restarted.load_snapshot(fh) == {"seq": 61}
+    for query in queries:
+        assert [(h.item_id, h.score) for h in restarted.search(query, limit=20).hits] \
+            == before[query], query
+    assert restarted.search("tobacco parcels").hits[0].item_id == corrected.id
 
 
 # ---- quality -----------------------------------------------------------------------------
