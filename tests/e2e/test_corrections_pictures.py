@@ -215,6 +215,16 @@ async def test_a_release_with_a_picture_arrives_with_it_and_its_caption_is_corre
     assert [b["alt_text"] for b in now["blocks"] if b["type"] == "image"] == [
         "Smuggled cigarettes &amp; cigars seized at Astara"]
 
+    # its "Mute" button: the photo's caption says so, in place (a photo has no text to edit)
+    mute = next(b for row in edited["reply_markup"]["inline_keyboard"] for b in row
+                if b["text"].startswith("Mute"))
+    sent = len(env.tg.sent_to(USER))
+    env.tg.push_callback(USER, USER, mute["callback_data"], edited["message_id"])
+    await until(lambda: "Undo" in str(edited.get("reply_markup")), WAIT,
+                what="the muted alert, in place")
+    assert edited["caption"].startswith("Muted")
+    assert "photo" in edited and len(env.tg.sent_to(USER)) == sent
+
 
 async def test_a_summary_too_long_for_a_caption_gets_a_large_preview_of_the_picture(
     make_env: Any,

@@ -47,6 +47,7 @@ from bot.platforms.telegram.render import keyboard, link_preview, plain_text
 
 log = logging.getLogger("newsbot.telegram")
 
+NO_TEXT = "there is no text in the message to edit"  # a photo: its caption is edited instead
 BROKEN_IMAGES_KEPT = 1000  # pictures Telegram refused, remembered so as not to try them again
 REPLY_RETRY_CAP = 30.0  # a command reply waits at most this long for a 429 to pass
 # BadRequest descriptions that mean the chat cannot be written to any more
@@ -229,7 +230,7 @@ class TelegramTransport:
         if not chunks:
             return
         if edit is not None and not reply.new_message and len(chunks) == 1 \
-                and await self._edit(chat_id, edit, chunks[0], reply):
+                and await self._edit(chat_id, edit, chunks[0], reply, lang):
             return
         chat = Chat(platform="telegram", chat_id=thread_chat_id(chat_id, thread_id),
                     kind="private" if chat_id > 0 else "group", language=lang)
@@ -249,12 +250,22 @@ class TelegramTransport:
                 log.warning("event=reply_failed chat=%s error=%r", chat_id, str(exc))
                 return
 
-    async def _edit(self, chat_id: int, message_id: int, text: str, reply: Reply) -> bool:
-        """Edit a message in place; False when it must be sent anew instead."""
+    async def _edit(self, chat_id: int, message_id: int, text: str, reply: Reply,
+                    lang: str = "en") -> bool:
+        """Edit a message in place (a photo's caption: an alert sent with its picture); False
+        when it must be sent anew instead."""
+        bot = self.application.bot
         try:
-            await self.application.bot.edit_message_text(
-                text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply.buttons), link_preview_options=link_preview(reply))
+            try:
+                await bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(reply.buttons), link_preview_options=link_preview(reply))
+            except BadRequest as exc:
+                if NO_TEXT not in exc.message.lower():
+                    raise
+                await bot.edit_message_caption(
+                    chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML,
+                    caption=edited_caption(reply, lang), reply_markup=keyboard(reply.buttons))
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
                 return True
