@@ -56,10 +56,10 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for spec in specs:
         state = health.get(spec.id)
-        if state is None or state.last_success is None and not state.consecutive_failures:
-            status = "not polled yet"
-        elif state.gone:
+        if state is not None and state.gone:
             status = "gone (410), no longer polled"
+        elif state is None or (state.last_success is None and not state.consecutive_failures):
+            status = "not polled yet"
         elif state.consecutive_failures:
             status = (f"failing ({state.consecutive_failures} in a row): "
                       f"{mask_credentials(state.last_error or '')}")

@@ -177,6 +177,11 @@ async def test_poll_once_fails_when_a_feed_fails_and_says_so_once(tmp_path: Path
     assert err.strip().splitlines()[-1] == "3 of 4 feeds failed: broken, locked, missing"
     assert len(err.strip().splitlines()) == 4  # one line per failure, one summary
     assert PASSWORD not in out + err
+    status, listed, _ = await newsbot_async("feeds", "list", "--config", str(config))
+    health = dict(zip(listed.splitlines()[::2], listed.splitlines()[1::2], strict=True))
+    by_id = {line.split()[0]: state.strip() for line, state in health.items()}
+    assert by_id["good"] == "ok" and by_id["broken"].startswith("failing (1 in a row): ")
+    assert "reader:***@" in listed and PASSWORD not in listed
     feeds.set_fault("broken", None)
     feeds.set_fault("locked", None)
     feeds.publish("missing", Entry("Seminar held", "A seminar.", guid="m1"))
