@@ -98,6 +98,7 @@ async def test_a_command_in_a_topic_is_answered_there_and_its_alerts_go_there(en
     assert settings.get("message_thread_id") == TRADE and "no settings yet" in settings["text"]
 
 
+@pytest.mark.slow  # ~6 s: three sends to one group, 3 s apart (Telegram's 20 a minute)
 async def test_a_deleted_topic_stops_only_its_alerts_and_the_group_is_told_once(
         env: Env) -> None:
     await say_in(env, MINES, "/subscribe demining")

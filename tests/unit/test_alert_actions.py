@@ -177,6 +177,7 @@ def test_thread_ids_round_trip() -> None:
 def test_telegram_errors_of_a_thread() -> None:
     gone = map_send_error(BadRequest("Message thread not found"), thread_id=42)
     assert isinstance(gone, ThreadGoneError)
+    assert isinstance(map_send_error(BadRequest("Topic_deleted"), thread_id=42), ThreadGoneError)
     assert not isinstance(map_send_error(BadRequest("Message thread not found")),
                           ThreadGoneError)
     moved = map_send_error(ChatMigrated(-1002), thread_id=42)

@@ -54,7 +54,13 @@ REPLY_RETRY_CAP = 30.0  # a command reply waits at most this long for a 429 to p
 _GONE = ("chat not found", "user is deactivated", "group chat was deactivated",
          "bot is not a member", "have no rights to send", "not enough rights to send",
          "chat_write_forbidden", "peer_id_invalid", "bot was kicked", "channel_private")
-THREAD_GONE = "message thread not found"  # a forum topic was deleted (or closed for good)
+# a forum topic was deleted: Telegram's wordings of it
+THREAD_GONE = ("message thread not found", "topic_deleted")
+
+
+def _thread_gone(exc: BadRequest) -> bool:
+    message = exc.message.lower()
+    return any(g in message for g in THREAD_GONE)
 
 
 def chat_target(chat_id: str) -> int | str:
@@ -83,7 +89,7 @@ def map_send_error(exc: TelegramError, thread_id: int | None = None) -> SendErro
         return TransientSendError("rate limited", retry_after=_retry_seconds(exc))
     if isinstance(exc, ChatMigrated):
         return ChatMovedError(thread_chat_id(exc.new_chat_id, thread_id))
-    if isinstance(exc, BadRequest) and thread_id and THREAD_GONE in exc.message.lower():
+    if isinstance(exc, BadRequest) and thread_id and _thread_gone(exc):
         return ThreadGoneError(exc.message)
     if isinstance(exc, Forbidden):
         return PermanentSendError(exc.message)
@@ -146,7 +152,7 @@ class TelegramTransport:
                 target, image, caption=text, parse_mode=ParseMode.HTML, reply_markup=markup,
                 message_thread_id=thread_id)
         except BadRequest as exc:
-            if _chat_gone(exc) or THREAD_GONE in exc.message.lower():
+            if _chat_gone(exc) or _thread_gone(exc):
                 raise map_send_error(exc, thread_id) from exc
             log.info("event=photo_refused chat=%s reason=%r: sending the text", target,
                      exc.message)
@@ -167,7 +173,7 @@ class TelegramTransport:
                                              reply_markup=markup, disable_notification=False,
                                              message_thread_id=thread_id)
         except BadRequest as exc:
-            if _chat_gone(exc) or THREAD_GONE in exc.message.lower():
+            if _chat_gone(exc) or _thread_gone(exc):
                 raise
             # our markup or a feed's URL was refused: the plain text still gets through
             log.warning("event=send_fallback_plain chat=%s reason=%r", target, exc.message)
