@@ -53,4 +53,4 @@ def item_json(item: Item, score: float | None = None) -> dict[str, Any]:
 
 
 def read_store(settings: Settings) -> Store:
-    return Store(settings.storage.path, read_only=True)
+    return Store(settings.storage.path, backups=settings.storage.backups, read_only=True)

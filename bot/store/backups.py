@@ -150,8 +150,9 @@ class Backups:
         return readable
 
     def loss(self, path: Path, data: Mapping[str, Any] | None) -> Loss | None:
-        """`path`, parsed as `data` (None when missing), against its newest copy."""
-        newest = self.newest(path)
+        """`path`, parsed as `data` (None when missing), against its newest copy (none when
+        backups are off: copies left from before are no longer kept up to date)."""
+        newest = self.newest(path) if self.keep else None
         if newest is None or not _maybe_smaller(path, newest):
             return None
         before = read_records(newest)
@@ -163,6 +164,8 @@ class Backups:
     def lost_months(self) -> Iterator[Loss]:
         """The archive's month files that lost their releases since their newest copy, or are
         gone (the copies say which months there were). A damaged one is left to its reader."""
+        if not self.keep:
+            return
         for copy in sorted(self.folder.glob(f"{ARCHIVE}_*.json.1")):
             path = self.root / ARCHIVE / copy.name[len(ARCHIVE) + 1:-2]
             if not _maybe_smaller(path, copy):

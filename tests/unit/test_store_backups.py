@@ -191,3 +191,13 @@ def test_a_month_of_the_archive_deleted_or_emptied_is_refused(tmp_path: Path,
     restore(DataDir(tmp_path, 3), "releases/2026-05.json", keep_current=True)  # on purpose
     with Store(tmp_path) as store:
         assert store.count_items() == 3
+
+
+def test_with_backups_turned_off_old_copies_refuse_nothing(tmp_path: Path) -> None:
+    _chats(tmp_path, 40)
+    Store(tmp_path).close()  # copies taken while backups were on
+    (tmp_path / "chats.json").write_text("{}")
+    with pytest.raises(StoreCorrupt):
+        Store(tmp_path)
+    with Store(tmp_path, backups=0) as store:  # [storage] backups = 0 now
+        assert store.count_chats() == 0
