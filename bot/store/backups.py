@@ -103,14 +103,6 @@ class Loss:
                 f"{self.backup_records}: it was emptied, deleted or replaced; refusing to start")
 
 
-@dataclass
-class Restored:
-    path: Path
-    backup: Path
-    records: int | None
-    replaced: Path | None  # where the file it replaced was put, if there was one
-
-
 class Backups:
     def __init__(self, root: Path, keep: int) -> None:
         self.root = root

@@ -65,7 +65,8 @@ class Store:
         self._data = DataDir(self.path, backups)
         self.renamed: dict[str, str] = {}  # old key -> new key of the chats moved this run
         if read_only:
-            if not (self.path / "meta.json").exists():
+            if not (self.path / "meta.json").exists() and self._data.latest_backup(
+                    self.path / "meta.json") is None:  # a deleted one is refused below
                 raise StoreError(f"no newsbot data in {self.path}; run `newsbot ingest` or "
                                  "`newsbot run` with this config first")
             self._open_reporting_disk_errors()

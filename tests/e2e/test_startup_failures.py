@@ -220,8 +220,9 @@ def test_every_state_file_deleted_is_refused_naming_it(tmp_path: Path, name: str
     seed(data)
     (data / name).unlink()
     config = write_config(tmp_path, data)
-    line = one_line(newsbot("run", "--config", str(config)))
-    assert f"{data / name} is missing" in line and f"newsbot restore {name}" in line
+    for command in ("run", "items"):
+        line = one_line(newsbot(command, "--config", str(config)))
+        assert f"{data / name} is missing" in line and f"newsbot restore {name}" in line
     assert newsbot("restore", name, "--config", str(config)).returncode == 0
     with Store(data) as store:
         assert [f.id for f in store.admin_feeds()] == ["extra"]
