@@ -9,7 +9,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aiohttp import web
 
@@ -56,7 +56,8 @@ class App:
         started = time.monotonic()
         self.settings = settings
         self.clock = clock
-        self.store = Store(settings.storage.path, backups=settings.storage.backups)
+        self.store = Store(settings.storage.path, backups=settings.storage.backups,
+                           edit_window=timedelta(hours=settings.delivery.edit_window_hours))
         # the archive just loaded lives as long as the process: keep the cyclic garbage
         # collector from scanning it again and again (measured: index build of 50,000
         # releases 12.4 -> 10.2 s CPU)

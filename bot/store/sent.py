@@ -3,14 +3,15 @@
 Kept as the cursors are (and fsynced with them by `Store.flush_cursors`): the table
 "sent_stories" of cursors.json as of the last compaction, plus sent-stories.log, one JSON line
 [chat key, story id, item id, sent at, message id] per notification since then. Entries older
-than `KEEP` are dropped at compaction: by then every edition of a story has long arrived, and
-the message ids (what a correction edits, within `[delivery] edit_window_hours`, at most KEEP)
-are of no more use.
+than `KEEP` are dropped at compaction: by then every edition of a story has long arrived. The
+message ids (what a correction edits) are kept only as long as `[delivery] edit_window_hours`
+says (`ids_kept`), then blanked at compaction.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,8 +51,11 @@ def sent_line(line: str) -> SentStory | None:
 class SentStories:
     JOURNAL = "sent-stories.log"
 
-    def __init__(self, db: TinyDB, folder: Path) -> None:
+    def __init__(self, db: TinyDB, folder: Path, ids_kept: timedelta = KEEP) -> None:
+        """`ids_kept`: how long a record keeps its message id (the edit window); the record
+        itself is kept `KEEP`."""
         self.db = db
+        self.ids_kept = min(ids_kept, KEEP)
         self._journal = Journal(folder / self.JOURNAL, sent_line)
         self._sent: dict[tuple[str, str], SentStory] = {}
         # item id -> the (chat, story) keys of the notifications made with that edition
@@ -79,8 +83,11 @@ class SentStories:
         self._journal.open()
 
     def compact(self, now: datetime | None = None) -> None:
-        horizon = (now or utcnow()) - KEEP
-        self._sent = {k: s for k, s in self._sent.items() if s.sent_at >= horizon}
+        now = now or utcnow()
+        horizon, ids_horizon = now - KEEP, now - self.ids_kept
+        self._sent = {k: s if s.sent_at >= ids_horizon or not s.message_id
+                      else replace(s, message_id="")  # too old to edit: its id is let go
+                      for k, s in self._sent.items() if s.sent_at >= horizon}
         self._by_item = {}
         for key, sent in self._sent.items():
             self._by_item.setdefault(sent.item_id, set()).add(key)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -46,7 +46,7 @@ from bot.models import (
 from bot.store import schema
 from bot.store.archive import Archive
 from bot.store.files import DataDir, StoreError, atomic_write, disk_error, storage_of
-from bot.store.sent import SentStories
+from bot.store.sent import KEEP, SentStories
 from bot.store.state import Chats, Cursors, Feeds
 
 INDEX_SNAPSHOT = "search-index.pickle"
@@ -56,10 +56,13 @@ DERIVED_FILES = (INDEX_SNAPSHOT,)  # embed topics: dropped when topics change
 class Store:
     STATE_FILES = ("meta.json", "feeds.json", "chats.json", "cursors.json")
 
-    def __init__(self, path: str | Path, backups: int = 3, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, backups: int = 3, read_only: bool = False,
+                 edit_window: timedelta | None = None) -> None:
         """`read_only` opens without the lock (for `newsbot search` beside a running bot):
-        safe because every write is an atomic rename; such a Store must not be written."""
+        safe because every write is an atomic rename; such a Store must not be written.
+        `edit_window`: how long sent notifications' message ids are kept (7 days at most)."""
         self.path = Path(path)
+        self._edit_window = edit_window
         self.backups = backups
         self.read_only = read_only
         self._data = DataDir(self.path, backups)
@@ -105,7 +108,8 @@ class Store:
         self._feeds = Feeds(dbs["feeds.json"])
         self._chats = Chats(dbs["chats.json"])
         self._cursors = Cursors(dbs["cursors.json"], self.path)
-        self._sent = SentStories(dbs["cursors.json"], self.path)
+        self._sent = SentStories(dbs["cursors.json"], self.path,
+                                 self._edit_window if self._edit_window is not None else KEEP)
         self._archive = Archive(self._data, self.read_only)
         if self.read_only:
             return

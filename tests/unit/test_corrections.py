@@ -54,3 +54,17 @@ def test_edit_window_defaults_to_48_hours_and_0_turns_it_off() -> None:
     assert parse_settings({}, "c.toml", env={}).delivery.edit_window_hours == 48
     settings = parse_settings({"delivery": {"edit_window_hours": 0}}, "c.toml", env={})
     assert settings.delivery.edit_window_hours == 0
+
+
+def test_message_ids_are_kept_only_within_the_edit_window(tmp_path: Path) -> None:
+    now = datetime.now(UTC)  # the store compacts against the real time when it opens
+    with Store(tmp_path) as store:
+        store.record_story_sent(SentStory("telegram:1", "s-1", "i-1", now - timedelta(hours=3),
+                                          "11"))
+        store.record_story_sent(SentStory("telegram:1", "s-2", "i-2", now - timedelta(hours=50),
+                                          "12"))
+        store.flush_cursors()
+    with Store(tmp_path, edit_window=timedelta(hours=48)) as store:
+        recent, old = store.story_sent("telegram:1", "s-1"), store.story_sent("telegram:1", "s-2")
+        assert recent is not None and recent.message_id == "11"
+        assert old is not None and old.message_id == ""  # still sent (no repeat), no id kept
