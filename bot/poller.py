@@ -18,6 +18,7 @@ from bot.models import FeedSpec, FeedState, IngestResult, Item, utcnow
 from bot.poll_batch import IngestBatcher
 from bot.search import SearchIndex
 from bot.sources import Fetcher, FetchError, NotAFeed, poll_source
+from bot.sources.ids import settle_shared_ids
 from bot.sources.quality import degrades
 from bot.store import Store
 from bot.summary import capped
@@ -104,6 +105,9 @@ def ingest_items(
     `newsbot ingest`. `groups`: feed id -> its group, for the feeds that have one. Titles and
     bodies are stored cut to `bot.summary`'s caps (a 100,000-character title is a headline of
     300)."""
+    # entries sharing a guid: ids made stable against what is stored (the unchanged skipped)
+    settle_shared_ids([i for i in items if store.content_hash(i.id) != i.content_hash],
+                      store.get_item, store.has_item)
     items = [capped(i) for i in items]
     # classify only what is new or changed: the store knows each id's content hash
     changed = [i for i in items if store.content_hash(i.id) != i.content_hash]

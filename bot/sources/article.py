@@ -94,7 +94,8 @@ def title_candidates(tree: etree._Element, lines: list[str]) -> list[str]:
     heading the site repeats on every page (learnt as boilerplate).
 
     1. headings (<h1>, then <h2>/<h3>) that match og:title or a part of <title> - the site's
-       name and section names left out - by their words (at least half shared), best first;
+       name and section names left out - by their words (at least half shared), best first
+       (on a tie, one of more than three words first: a section's name is short);
     2. og:title, unless it is only a section name (the site's name, or the text of a link on
        the page: "News", "Press releases");
     3. an <h1> of at least three words;
@@ -114,8 +115,10 @@ def title_candidates(tree: etree._Element, lines: list[str]) -> list[str]:
     for rank, heading in enumerate([*h1s, *_headings(tree, "//h2 | //h3")]):
         score = max((_overlap(heading, ref) for ref in references), default=0.0)
         if score >= 0.5:
-            scored.append((-score, rank, heading))
-    candidates = [heading for _, _, heading in sorted(scored)]
+            # equally good: a section label ("Medienmitteilungen", "Navigation und Service")
+            # is a word or three, a release's headline longer
+            scored.append((-score, len(heading.split()) <= 3, rank, heading))
+    candidates = [heading for *_, heading in sorted(scored)]
     candidates += og[:1]
     candidates += [h for h in h1s if len(h.split()) >= 3]
     if parts:

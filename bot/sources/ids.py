@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -65,12 +66,50 @@ def keep_apart(items: list[Item]) -> list[Item]:
     for item in items:
         group = groups[item.id]
         if len({i.content_hash for i in group}) > 1:
-            key = f"{_comparable(item.title)}|{normalise_url(item.url) if item.url else ''}"
-            item.id = f"{item.id}#{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+            item.id += _suffix(item)
         if item.id not in seen:
             seen.add(item.id)
             out.append(item)
     return out
+
+
+def _suffix(item: Item) -> str:
+    """What `keep_apart` appends to a shared id: a hash of the normalised title and link."""
+    key = f"{_comparable(item.title)}|{normalise_url(item.url) if item.url else ''}"
+    return "#" + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
+def same_release(stored: Item, item: Item) -> bool:
+    """Whether `item` is `stored` again (perhaps corrected) rather than another release that
+    shares its id: the same link, or - with no links to compare - the same title or text."""
+    if stored.url and item.url:
+        return (normalise_url(stored.url) == normalise_url(item.url)
+                or _comparable(stored.title) == _comparable(item.title))
+    return (_comparable(stored.title) == _comparable(item.title)
+            or _comparable(stored.body) == _comparable(item.body))
+
+
+def settle_shared_ids(
+    items: list[Item], stored: Callable[[str], Item | None], known: Callable[[str], bool]
+) -> None:
+    """Ids of entries that share a guid made stable across polls, against what is stored
+    (`keep_apart` only sees one poll): an entry alone under a guid that a different release of
+    its feed is stored under takes the suffixed id, as if both had been in one poll; an entry
+    that was stored under the plain or the suffixed id keeps it whichever the poll gives."""
+    for item in items:
+        suffix = _suffix(item)
+        if item.id.endswith(suffix):  # split in this poll
+            plain = item.id.removesuffix(suffix)
+            if not known(item.id):
+                old = stored(plain)
+                if old is not None and old.feed_id == item.feed_id and same_release(old, item):
+                    item.id = plain
+        elif known(item.id):
+            old = stored(item.id)
+            if old is not None and old.feed_id == item.feed_id and not same_release(old, item):
+                item.id += suffix
+        elif known(item.id + suffix):
+            item.id += suffix
 
 
 def _comparable(text: str) -> str:
