@@ -19,7 +19,7 @@ from tests.conftest import settled, until
 from tests.e2e.test_pause_telegram import Clock
 from tests.e2e.test_slack_e2e import ADMIN, BACKLOG, FEED, SECRET, WAIT, Env
 from tests.fakes.feed_server import Entry, FeedServer
-from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_api import FakeSlack, button_click
 from tests.helpers import free_port
 
 BAKU = ZoneInfo("Asia/Baku")
@@ -118,3 +118,24 @@ async def test_quiet_hours_in_a_channel(env: ClockedEnv) -> None:
     [off] = await env.command("quiet off")
     assert "Quiet hours: off." in off["text"]
     assert env.chat("C100").quiet_hours == ""  # type: ignore[union-attr]
+
+
+async def test_broadcast_from_slack_reaches_every_active_chat_once(env: ClockedEnv) -> None:
+    await env.command("subscribe demining")
+    await env.command("subscribe trade", channel="C200")
+    await env.command("subscribe wco", channel="D1", user="U1")  # a user's own DM
+    [preview] = await env.command("broadcast The bot gets a new name on Monday.", channel="D9")
+    assert "goes to 3 active chats" in preview["text"]
+    values = [e["value"] for b in preview["blocks"] if b["type"] == "actions"
+              for e in b["elements"]]
+    confirm = next(v for v in values if v.startswith("broadcast confirm"))
+    answer = await button_click(env.url, SECRET, value=confirm, user_id=ADMIN, channel_id="D9",
+                                response_url=env.slack.response_url("confirm"))
+    assert answer.status == 200 and answer.seconds < 3.0
+    sending = await env.slack.wait_for(lambda: env.slack.responses.get("confirm"), WAIT)
+    assert "Sending the announcement to 3 chats" in sending[0]["text"]
+    report = await env.slack.wait_for(lambda: env.posts(ADMIN), WAIT)  # the admin's DM
+    assert "reached 3 of 3 chats" in report[0]
+    for channel in ("C100", "C200", "U1"):  # a DM is the user's own chat
+        got = [t for t in env.posts(channel) if "new name on Monday" in t]
+        assert len(got) == 1 and "Announcement from the bot's administrators" in got[0]
