@@ -69,9 +69,14 @@ def history(n: int, now: datetime | None = None) -> list[Item]:
 
     Fresh copies each call (the store assigns seq/first_seen in place); the corpus is generated
     once per run for the largest size asked so far."""
+    from bot.sources.text import content_hash
+
     now = now or datetime.now(UTC)
+    # content hashes as the sources make them (32 hex digits), not shorter stand-ins: the
+    # store keeps one per release
     return [replace(item, published=now - SPACING * (k + 1), topics=list(item.topics),
-                    reasons={}, content_hash=f"h{k}", notify=False)
+                    reasons={}, content_hash=content_hash(item.title, f"{k} {item.body}"),
+                    notify=False)
             for k, item in enumerate(_corpus_items(n))]
 
 

@@ -7,7 +7,6 @@ file is parsed when a release's text is needed, and the few most recently used s
 
 from __future__ import annotations
 
-from bisect import insort
 from collections import OrderedDict
 from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime
@@ -17,8 +16,9 @@ from typing import Any
 from tinydb import TinyDB
 
 from bot.models import IngestResult, Item
-from bot.store.catalogue import Entry, catalogue_row, read_catalogue, write_catalogue
+from bot.store.catalogue import catalogue_row, read_catalogue, write_catalogue
 from bot.store.codec import doc_to_dt, doc_to_item, item_to_doc
+from bot.store.entries import Entries, micros
 from bot.store.files import DataDir, storage_of
 
 LOADED_MONTHS = 6  # month files kept parsed (the recent ones, mostly: /latest, delivery)
@@ -36,16 +36,13 @@ class Archive:
         self._data = data
         self.folder = data.root / "releases"
         self._read_only = read_only
-        self._entries: dict[str, Entry] = {}  # item id -> what is known without the month file
-        self._by_seq: list[str | None] = [None]  # sequence number -> item id
-        self._by_date: list[tuple[str, int, str]] = []  # (published ISO UTC, seq, id), sorted
+        self._entries = Entries()  # what is known without the month files, by id and seq
         self._months: set[str] = set()
         # story id -> the ids of the releases that joined it (not its first edition): the only
         # releases whose story is not their own, so the index stays small
         self._joined: dict[str, list[str]] = {}
         self._loaded: OrderedDict[str, TinyDB] = OrderedDict()  # parsed month files, LRU
         self.bytes_written = 0  # month files and catalogues, by this process
-        self.max_seq = 0
         self._load_catalogues()
 
     # -- loading ------------------------------------------------------------------------
@@ -56,8 +53,12 @@ class Archive:
     def _month_file(self, month: str) -> Path:
         return self.folder / f"{month}.json"
 
+    @property
+    def max_seq(self) -> int:
+        return self._entries.max_seq
+
     def _load_catalogues(self) -> None:
-        interned: dict[Any, Any] = {}
+        self._entries.loading()
         for month_file in self.month_files():
             month = month_file.stem
             self._months.add(month)
@@ -72,32 +73,20 @@ class Archive:
                 if not self._read_only:
                     self.bytes_written += write_catalogue(month_file, rows)
             for row in rows:
-                self._add_entry(month, row, interned)
-        self._by_date.sort()
+                self._add_entry(month, row)
+        self._entries.loaded()
 
-    def _add_entry(
-        self, month: str, row: list[Any], interned: dict[Any, Any], loading: bool = True
-    ) -> None:
-        doc_id, item_id, seq, published, topics, feed_id, chash, updated, story, seen = row
-        topics = tuple(topics)
-        story = item_id if story == item_id else story  # one string, not two alike
-        entry = Entry(month, doc_id, seq, published, interned.setdefault(topics, topics),
-                      interned.setdefault(feed_id, feed_id), chash, updated, story,
-                      interned.setdefault(seen, seen))  # a batch shares its first_seen
-        known = self._entries.get(item_id)
-        self._entries[item_id] = entry
-        if known is not None:
-            return  # an update: same place, same sequence number, same story
-        if story and story != item_id:
+    def _add_entry(self, month: str, row: list[Any]) -> None:
+        new, story = self._entries.add(month, row)
+        item_id = row[1]
+        if new and story and story != item_id:
             self._joined.setdefault(story, []).append(item_id)
-        if seq >= len(self._by_seq):
-            self._by_seq.extend([None] * (seq + 1 - len(self._by_seq)))
-        self._by_seq[seq] = item_id
-        if loading:
-            self._by_date.append((published, seq, item_id))  # sorted once, when all are read
-        else:
-            insort(self._by_date, (published, seq, item_id))
-        self.max_seq = max(self.max_seq, seq)
+
+    def _place(self, item_id: str) -> tuple[str, int]:
+        """(month, TinyDB document id) of a stored release."""
+        seq = self._entries.seq(item_id)
+        assert seq is not None, item_id
+        return self._entries.month(seq), self._entries.doc_id(seq)
 
     # -- month files ------------------------------------------------------------------------
 
@@ -118,22 +107,23 @@ class Archive:
         return docs
 
     def _doc(self, item_id: str) -> dict[str, Any] | None:
-        entry = self._entries.get(item_id)
-        if entry is None:
+        if item_id not in self._entries:
             return None
-        return self._docs_of(entry.month).get(str(entry.doc_id))
+        month, doc_id = self._place(item_id)
+        return self._docs_of(month).get(str(doc_id))
 
     def _items(self, ids: Iterable[str]) -> list[Item]:
         """The releases `ids`, in that order, each month file parsed at most once."""
         ids = list(ids)
-        by_month: dict[str, list[str]] = {}
+        by_month: dict[str, list[tuple[str, int]]] = {}
         for item_id in ids:
-            by_month.setdefault(self._entries[item_id].month, []).append(item_id)
+            month, doc_id = self._place(item_id)
+            by_month.setdefault(month, []).append((item_id, doc_id))
         found: dict[str, Item] = {}
         for month, wanted in by_month.items():
             docs = self._docs_of(month)
-            for item_id in wanted:
-                doc = docs.get(str(self._entries[item_id].doc_id))
+            for item_id, doc_id in wanted:
+                doc = docs.get(str(doc_id))
                 if doc is not None:
                     found[item_id] = doc_to_item(doc)
         return [found[i] for i in ids if i in found]
@@ -159,7 +149,7 @@ class Archive:
         # written (a full disk), a retry must not store them twice; its stale stamp is noticed
         # at the next start (or the next write of the month)
         for row in placed:
-            self._add_entry(month, row, {}, loading=False)
+            self._add_entry(month, row)
         rows = [catalogue_row(int(k), d) for k, d in table.items()]
         self.bytes_written += write_catalogue(self._month_file(month), rows)
 
@@ -173,8 +163,8 @@ class Archive:
         return doc_to_item(doc) if doc else None
 
     def content_hash(self, item_id: str) -> str | None:
-        entry = self._entries.get(item_id)
-        return entry.content_hash if entry else None
+        seq = self._entries.seq(item_id)
+        return None if seq is None else self._entries.content_hash(seq)
 
     def count_items(self) -> int:
         return len(self._entries)
@@ -198,12 +188,13 @@ class Archive:
         """Newest first by publication date."""
         ids: list[str] = []
         skipped = 0
-        for _, _, item_id in reversed(self._by_date):
-            entry = self._entries[item_id]
-            if topic and topic not in entry.topics:
+        entries = self._entries
+        for seq in reversed(entries.by_date):
+            if topic and topic not in entries.topics(seq):
                 continue
-            if feed_id and entry.feed_id != feed_id:
+            if feed_id and entries.feed_id(seq) != feed_id:
                 continue
+            item_id = entries.ids[seq] or ""
             if skipped < offset:
                 skipped += 1
                 continue
@@ -218,41 +209,45 @@ class Archive:
 
     def story_members(self, story_id: str) -> list[str]:
         """The ids of a story's stored editions, oldest first (an unknown id: none)."""
-        first = self._entries.get(story_id)
-        ids = [story_id] if first is not None and first.story in ("", story_id) else []
+        first = self._entries.seq(story_id)
+        ids = [story_id] if first is not None and self._entries.story(first) in ("", story_id) \
+            else []
         ids += self._joined.get(story_id, [])
         return ids
 
     def recent_ids(self, since: str, feed_ids: Collection[str]) -> list[str]:
         """Releases of `feed_ids` published or first seen at or after the ISO UTC time `since`,
         in publication order."""
-        found: set[str] = set()
-        for published, _, item_id in reversed(self._by_date):
-            if published < since:
+        entries = self._entries
+        published, start = entries.published, micros(since)
+        found: set[int] = set()
+        for seq in reversed(entries.by_date):
+            if published[seq] < start:
                 break
-            found.add(item_id)
-        for maybe_id in reversed(self._by_seq):  # first seen follows the sequence numbers
-            if maybe_id is None:
+            found.add(seq)
+        for seq in range(entries.max_seq, 0, -1):  # first seen follows the sequence numbers
+            if entries.ids[seq] is None:
                 continue
-            seen = self._entries[maybe_id].first_seen
+            seen = entries.first_seen(seq)
             if seen is None or seen < since:
                 break
-            found.add(maybe_id)
+            found.add(seq)
         wanted = set(feed_ids)
-        picked = ((self._entries[i], i) for i in found)
-        return [i for _, _, i in sorted((e.published, e.seq, i) for e, i in picked
-                                        if e.feed_id in wanted)]
+        return [entries.ids[seq] or "" for seq in sorted(
+            (s for s in found if entries.feed_id(s) in wanted),
+            key=lambda s: (published[s], s))]
 
     def items_after(self, seq: int, limit: int) -> list[Item]:
         """Releases stored after `seq`, in sequence order (what delivery has not looked at)."""
-        ids = [i for i in self._by_seq[max(seq + 1, 1):] if i is not None]
+        ids = [i for i in self._entries.ids[max(seq + 1, 1):] if i is not None]
         return self._items(ids[:limit])
 
     def items_changed_since(self, seq: int, when: str) -> list[Item]:
         """Releases stored after `seq` or updated after the ISO time `when`."""
-        ids = [item_id for item_id, e in self._entries.items()
-               if e.seq > seq or (e.updated_at or "") > when]
-        return self._items(ids)
+        entries = self._entries
+        seqs = sorted({*range(max(seq + 1, 1), entries.max_seq + 1),
+                       *(s for s in entries.updated_since(when) if s <= seq)})
+        return self._items(i for s in seqs if (i := entries.ids[s]) is not None)
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -266,27 +261,28 @@ class Archive:
         result = IngestResult()
         fresh: dict[str, Item] = {}
         for item in items:
-            known = self._entries.get(item.id)
+            known = self._entries.seq(item.id)
             if known is None:
                 if item.id not in fresh:
                     fresh[item.id] = item
                 else:
                     result.seen += 1
-            elif known.content_hash != item.content_hash:
+            elif self._entries.content_hash(known) != item.content_hash:
                 result.updated.append(item)
             else:
                 result.seen += 1
         writes: dict[str, Writes] = {}
+        next_seq = self.max_seq
         for item in sorted(fresh.values(), key=lambda i: (i.published, i.id)):
-            self.max_seq += 1
-            item.seq = self.max_seq
+            next_seq += 1
+            item.seq = next_seq
             item.notify = notify and item.notify
             item.first_seen = now
             doc = item_to_doc(item)
             writes.setdefault(_month(doc["published"]), []).append((None, doc))
             result.new.append(item)
         for item in result.updated:
-            entry = self._entries[item.id]
+            month, doc_id = self._place(item.id)
             old = self._doc(item.id) or {}
             item.seq, item.notify = old["seq"], old["notify"]
             item.first_seen = doc_to_dt(old.get("first_seen"))
@@ -296,15 +292,11 @@ class Archive:
                 item.topics, item.reasons = old.get("topics", []), old.get("reasons", {})
             # the month of first publication keeps it, even if the date was corrected
             doc = item_to_doc(item) | {"revision": old.get("revision", 1) + 1}
-            writes.setdefault(entry.month, []).append((entry.doc_id, doc))
-        try:
-            for month, docs in writes.items():
-                self._write_shard(month, docs)
-        except BaseException:
-            # a month not written (a full disk): its releases' sequence numbers are given
-            # again when they are stored, so delivery sees no gap
-            self.max_seq = len(self._by_seq) - 1
-            raise
+            writes.setdefault(month, []).append((doc_id, doc))
+        # a month not written (a full disk): its releases' sequence numbers are given again
+        # when they are stored (max_seq is the highest stored), so delivery sees no gap
+        for month, docs in writes.items():
+            self._write_shard(month, docs)
         return result
 
     def set_topics(self, changes: dict[str, tuple[list[str], dict[str, list[str]]]]) -> int:
@@ -312,13 +304,13 @@ class Archive:
         by_month: dict[str, list[str]] = {}
         for item_id in changes:
             if item_id in self._entries:
-                by_month.setdefault(self._entries[item_id].month, []).append(item_id)
+                by_month.setdefault(self._place(item_id)[0], []).append(item_id)
         written = 0
         for month, ids in sorted(by_month.items()):
             docs = self._docs_of(month)
             writes: Writes = []
             for item_id in ids:
-                doc_id = self._entries[item_id].doc_id
+                doc_id = self._place(item_id)[1]
                 doc = docs.get(str(doc_id))
                 topics, reasons = changes[item_id]
                 if doc is None or (doc.get("topics") == topics and doc.get("reasons") == reasons):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from bot.store.files import atomic_write, dump_json
 
@@ -19,23 +19,10 @@ CATALOGUE_SUFFIX = ".catalogue"
 CATALOGUE_FORMAT = 2  # 2: rows end with the story id and first_seen
 
 
-class Entry(NamedTuple):
-    """A stored release as far as start-up, /latest filters, dedup and delivery order need."""
-
-    month: str
-    doc_id: int
-    seq: int
-    published: str
-    topics: tuple[str, ...]
-    feed_id: str
-    content_hash: str
-    updated_at: str | None
-    story: str  # "" for releases stored before stories (each its own story)
-    first_seen: str | None
-
-
 def catalogue_row(doc_id: int, doc: dict[str, Any]) -> list[Any]:
-    """A release's line in its month's catalogue: the fields of `Entry` after the month."""
+    """A release's line in its month's catalogue: document id, id, sequence number, published,
+    topics, feed id, content hash, updated at, story ("" for releases stored before stories),
+    first seen. `entries.Entries` keeps them in memory."""
     return [doc_id, doc["id"], doc["seq"], doc["published"], doc.get("topics") or [],
             doc.get("feed_id", ""), doc.get("content_hash", ""), doc.get("updated_at"),
             doc.get("story") or "", doc.get("first_seen")]

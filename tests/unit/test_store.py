@@ -1,5 +1,6 @@
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -162,3 +163,31 @@ def test_a_burst_of_feed_states_is_written_once_and_kept(tmp_path: Path) -> None
     with Store(tmp_path / "data") as store:  # close() wrote the last one
         assert len(store.feed_states()) == 1000
         assert store.feed_state("f5").etag == '"new"'
+
+
+@pytest.mark.parametrize("chash", ["0123456789abcdef0123456789abcdef",  # as sources make them
+                                   "0123456789ABCDEF0123456789ABCDEF", "h-1", "",
+                                   "0123456789abcdef0123456789abcdeZ"])
+def test_content_hashes_of_any_form_tell_a_change(tmp_path: Path, chash: str) -> None:
+    def version(text: str, hash_: str) -> Item:
+        return replace(make_item(1, text), content_hash=hash_)
+
+    for reopen in (False, True):
+        path = tmp_path / f"data-{reopen}"
+        with Store(path) as store:
+            store.ingest([version("body", chash)])
+        with Store(path) as store:
+            assert store.ingest([version("body", chash)]).counts()["seen"] == 1
+            assert store.ingest([version("new body", chash + "x")]).counts()["updated"] == 1
+            assert store.content_hash("id-1") == chash + "x"
+
+
+def test_a_corrected_date_moves_the_release_in_latest(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.ingest([make_item(n) for n in (1, 2, 3)])
+        assert [i.id for i in store.latest(3)] == ["id-3", "id-2", "id-1"]
+        later = replace(make_item(1, "date corrected"), published=datetime(2024, 1, 28, tzinfo=UTC))
+        store.ingest([later])
+        assert [i.id for i in store.latest(3)] == ["id-1", "id-3", "id-2"]
+    with Store(tmp_path) as store:
+        assert [i.id for i in store.latest(3)] == ["id-1", "id-3", "id-2"]
