@@ -15,6 +15,7 @@ so their shrinking is no loss).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -188,11 +189,18 @@ class Backups:
                                     "(the file lost data: its copies are kept as they are)",
                                     path, now, before)
                         continue
+            fresh = self.folder / f".{newest.name}.tmp"  # whole or not at all (a full disk)
+            try:
+                shutil.copy2(path, fresh)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    fresh.unlink()
+                raise OSError(exc.errno, exc.strerror, str(newest)) from exc
             for n in range(self.keep, 1, -1):
                 older = self.copy(path, n - 1)
                 if older.exists():
                     os.replace(older, self.copy(path, n))
-            shutil.copy2(path, newest)
+            os.replace(fresh, newest)
 
     def set_aside(self, path: Path) -> Path | None:
         """A copy of `path` (about to be replaced) in backups/replaced/NAME.<UTC time>."""

@@ -4,6 +4,7 @@ newest good backup and sets the replaced file aside."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from datetime import UTC, datetime
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.models import Chat, Item, SentStory, Subscription
-from bot.store import Store, StoreCorrupt
+from bot.store import Store, StoreCorrupt, StoreError
 from bot.store.files import DataDir
 from bot.store.restore import restore
 
@@ -201,3 +202,25 @@ def test_with_backups_turned_off_old_copies_refuse_nothing(tmp_path: Path) -> No
         Store(tmp_path)
     with Store(tmp_path, backups=0) as store:  # [storage] backups = 0 now
         assert store.count_chats() == 0
+
+
+def test_a_backup_cut_by_a_full_disk_leaves_the_copies_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _chats(tmp_path, 40)
+    Store(tmp_path).close()
+    _chats(tmp_path, 5, first=100)  # changed since: the next start copies it
+
+    def disk_full(source: Path, target: Path) -> None:
+        Path(target).write_bytes(b'{"chats": {"1": ')  # what fitted
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("bot.store.backups.shutil.copy2", disk_full)
+    with pytest.raises(StoreError, match=r"chats.json.1: no space left"):
+        Store(tmp_path)
+    folder = tmp_path / "backups"
+    assert _backup_chats(tmp_path, 1) == 40 and not (folder / "chats.json.2").exists()
+    assert not list(folder.glob(".*"))  # no half copy left behind
+    monkeypatch.undo()  # space again
+    Store(tmp_path).close()
+    assert [_backup_chats(tmp_path, n) for n in (1, 2)] == [45, 40]
