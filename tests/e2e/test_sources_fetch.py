@@ -127,13 +127,11 @@ async def test_a_thousand_feeds_a_cycle_over_a_few_reused_connections(feeds: Fee
         feeds.publish(f"n{i}", Entry(f"Release {i}", "Customs text. " * 20, guid=str(i)))
     fetcher = Fetcher(FetchSettings(), per_host=4)
     try:
-        started = time.monotonic()
         first = await asyncio.gather(*(fetcher.fetch(feeds.url(f"n{i}")) for i in range(1000)))
         again = await asyncio.gather(*(fetcher.fetch(feeds.url(f"n{i}"), r.etag)
                                        for i, r in enumerate(first)))
-        took = time.monotonic() - started
     finally:
         await fetcher.aclose()
     assert all(r.status == 200 for r in first) and all(r.not_modified for r in again)
     assert len(feeds.connections) <= 4  # one host: its limit, kept alive across 2,000 requests
-    assert took < 30  # about 3 s on a quiet machine
+    # its wall time is a benchmark's figure (python -m benchmarks: poll_1000_feeds_s), not a test's
