@@ -17,9 +17,8 @@ import pytest
 from bot.models import Item
 from bot.summary import TITLE_MAX_CHARS
 from tests.conftest import settled
-from tests.e2e.test_telegram_e2e import BACKLOG, FEED, WAIT, Env, make_settings
+from tests.e2e.test_telegram_e2e import FEED, WAIT, Env, running_env
 from tests.fakes.feed_server import FeedServer
-from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_html import utf16_len
 
 pytestmark = pytest.mark.filterwarnings(
@@ -43,15 +42,8 @@ def huge_title(chars: int) -> str:
 
 @pytest.fixture
 async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[Env]:
-    async with FakeTelegram() as tg:
-        feeds.publish(FEED, *BACKLOG)
-        env = Env(app=None, tg=tg, feeds=feeds,  # type: ignore[arg-type]
-                  settings=make_settings(tmp_path, tg, feeds))
-        await env.start()
-        try:
-            yield env
-        finally:
-            await env.stop()
+    async with running_env(tmp_path, feeds) as env:
+        yield env
 
 
 async def test_a_release_with_a_20000_character_title_is_one_message(env: Env) -> None:

@@ -14,14 +14,13 @@ import pytest
 
 from tests.conftest import settled, until
 from tests.e2e.test_telegram_e2e import (
-    BACKLOG,
     DEMINING_BODY,
     TRADE_BODY,
     WAIT,
     Env,
     button_for,
     buttons,
-    make_settings,
+    running_env,
 )
 from tests.fakes.feed_server import Entry, FeedServer
 from tests.fakes.telegram_api import FakeTelegram
@@ -34,20 +33,15 @@ MINES, TRADE = 42, 77  # two topics (message_thread_id) of the forum
 A = 101
 
 
+def _forum(tg: FakeTelegram) -> None:
+    tg.add_forum(FORUM, threads=(MINES, TRADE), title="Brokers")
+    tg.set_member(FORUM, OWNER, "creator")
+
+
 @pytest.fixture
 async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[Env]:
-    async with FakeTelegram() as tg:
-        feeds.publish("customs", *BACKLOG)
-        env = Env(app=None, tg=tg, feeds=feeds,  # type: ignore[arg-type]
-                  settings=make_settings(tmp_path, tg, feeds))
-        tg.add_forum(FORUM, threads=(MINES, TRADE), title="Brokers")
-        tg.set_member(FORUM, OWNER, "creator")
-        await env.start()
-        try:
-            yield env
-        finally:
-            await env.stop()
-        assert not tg.unknown_methods, tg.unknown_methods
+    async with running_env(tmp_path, feeds, _forum) as env:
+        yield env
 
 
 async def say_in(env: Env, thread: int | None, text: str, user: int = OWNER,

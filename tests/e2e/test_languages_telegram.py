@@ -16,7 +16,7 @@ from bot.i18n import ntr, tr
 from bot.models import Card, Chat, Reply
 from handlers.router import COMMANDS
 from handlers.subscriptions import GREETING
-from tests.e2e.test_telegram_e2e import ADMIN, BACKLOG, FEED, Env, make_settings
+from tests.e2e.test_telegram_e2e import ADMIN, BACKLOG, FEED, Env, make_settings, running_env
 from tests.fakes.feed_server import Fault, FeedServer
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_html import parse_telegram_html
@@ -33,16 +33,8 @@ NOT_CHANNEL_ADMIN = ("the bot is not an administrator of {channel}; add it as an
 
 @pytest.fixture
 async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[Env]:
-    async with FakeTelegram() as tg:
-        feeds.publish(FEED, *BACKLOG)
-        env = Env(app=None, tg=tg, feeds=feeds,  # type: ignore[arg-type]
-                  settings=make_settings(tmp_path, tg, feeds))
-        await env.start()
-        try:
-            yield env
-        finally:
-            await env.stop()
-        assert not tg.unknown_methods, tg.unknown_methods
+    async with running_env(tmp_path, feeds) as env:
+        yield env
 
 
 def _translated(lang: str, msgid: str, **kw: Any) -> str:

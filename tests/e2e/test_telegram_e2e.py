@@ -12,7 +12,8 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -134,10 +135,16 @@ class Env:
         return found[0]
 
 
-@pytest.fixture
-async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[Env]:
+@asynccontextmanager
+async def running_env(tmp_path: Any, feeds: FeedServer,
+                      prepare: Callable[[FakeTelegram], None] | None = None
+                      ) -> AsyncIterator[Env]:
+    """The bot running over the fake Bot API with the feed's backlog stored; `prepare` sets the
+    fake up (forums, members) before the bot starts. Every Bot API method it called is known."""
     async with FakeTelegram() as tg:
         feeds.publish(FEED, *BACKLOG)
+        if prepare is not None:
+            prepare(tg)
         settings = make_settings(tmp_path, tg, feeds)
         env = Env(app=None, tg=tg, feeds=feeds, settings=settings)  # type: ignore[arg-type]
         await env.start()
@@ -146,6 +153,12 @@ async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[Env]:
         finally:
             await env.stop()
         assert not tg.unknown_methods, tg.unknown_methods
+
+
+@pytest.fixture
+async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[Env]:
+    async with running_env(tmp_path, feeds) as env:
+        yield env
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
