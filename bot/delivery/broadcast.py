@@ -87,7 +87,13 @@ class Broadcaster:
         report = Reply.text(ntr(lang, "The announcement reached {n} of {total} chat.",
                                 "The announcement reached {n} of {total} chats.", len(chats),
                                 n=received, total=len(chats)))
-        await self.sender.send(report_to, report)
+        if self.store.get_chat(report_to.key) is not None:
+            await self.sender.send(report_to, report)
+            return
+        try:  # a chat the bot keeps no record of: no retry, nothing to deactivate
+            await self.sender.transports[report_to.platform].send(report_to, report)
+        except Exception as exc:
+            log.warning("event=broadcast_report_failed chat=%s error=%s", report_to.key, exc)
 
     async def stop(self) -> None:
         for task in list(self._tasks):

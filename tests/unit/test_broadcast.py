@@ -43,4 +43,10 @@ async def test_a_broadcast_reaches_each_active_chat_once_and_reports(tmp_path: P
         assert ru.splitlines() == ["Объявление администраторов бота", "Line one", "Line two"]
         gone = store.get_chat("console:gone")
         assert gone is not None and not gone.active
+        # a report that cannot reach an admin's chat the bot keeps no record of leaves no record
+        transport.faults["admin2"] = [PermanentSendError("blocked")]
+        broadcaster.start("Again", Chat("console", "admin2"))
+        await until(lambda: transport.attempts >= 12, what="the second round and its report")
+        await until(lambda: not broadcaster._tasks, what="the second broadcast done")
+        assert store.get_chat("console:admin2") is None and store.get_chat("console:admin") is None
         await delivery.stop()
