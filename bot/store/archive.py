@@ -72,9 +72,10 @@ class Archive:
                         from None
                 if not self._read_only:
                     self.bytes_written += write_catalogue(month_file, rows)
-            for row in rows:
-                self._add_entry(month, row)
+            self._entries.load_rows(month, rows)
         self._entries.loaded()
+        for seq, story in self._entries.joined():
+            self._joined.setdefault(story, []).append(self._entries.ids[seq] or "")
 
     def _add_entry(self, month: str, row: list[Any]) -> None:
         new, story = self._entries.add(month, row)

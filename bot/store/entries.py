@@ -66,7 +66,6 @@ class Entries:
         self._updated: dict[int, str] = {}
         self._joined_to: dict[int, str] = {}  # sequence number -> the story it joined
         self.by_date = array("I")  # sequence numbers by (published, seq)
-        self._sorted = True
 
     def __len__(self) -> int:
         return len(self._seq)
@@ -115,6 +114,10 @@ class Entries:
             return self.ids[seq] or ""
         return "" if kind == _NONE else self._joined_to[seq]
 
+    def joined(self) -> list[tuple[int, str]]:
+        """(seq, story) of the releases that joined another release's story, in seq order."""
+        return sorted(self._joined_to.items())
+
     def updated_since(self, when: str) -> list[int]:
         return [seq for seq, at in self._updated.items() if at > when]
 
@@ -134,7 +137,7 @@ class Entries:
         self._month[seq] = self._months.number(month)
         self._doc_id[seq] = doc_id
         moved = known is not None and self.published[seq] != when
-        if moved and self._sorted:
+        if moved:
             self.by_date.remove(seq)
         self.published[seq] = when
         self._topics[seq] = self._topic_sets.number(tuple(topics))
@@ -144,27 +147,87 @@ class Entries:
         if updated:
             self._updated[seq] = updated
         if known is None:
-            if story == item_id:
-                self._story[seq] = _OWN
-            elif not story:
-                self._story[seq] = _NONE
-            else:
-                self._story[seq] = _JOINED
-                self._joined_to[seq] = story
-        if (known is None or moved) and self._sorted:
+            self._set_story(seq, item_id, story)
+        if known is None or moved:
             published_of = self.published
             insort(self.by_date, seq, key=lambda s: (published_of[s], s))
         return known is None, self.story(seq)
 
     def loading(self) -> None:
-        """Many rows follow: `by_date` is sorted once, by `loaded()`."""
-        self._sorted = False
+        """Whole catalogues follow (`load_rows`), then `loaded()` builds the columns at once."""
+        # in load order: seq, month, doc id, published, topics, feed, first seen (numbers, in
+        # arrays: no Python object per value), then ids and stories (strings kept anyway)
+        self._bulk: list[Any] = [array("I"), array("I"), array("I"), array("q"), array("I"),
+                                 array("I"), array("I"), [], []]
+        self._bulk_hash = bytearray()  # 16 bytes per row; others by row number:
+        self._bulk_other: dict[int, str] = {}
+        self._again: list[tuple[str, list[Any]]] = []
+
+    def load_rows(self, month: str, rows: list[list[Any]]) -> None:
+        m = self._months.number(month)
+        seqs, months, doc_ids, published, topics, feeds, seen, ids, stories = self._bulk
+        hashes, others = self._bulk_hash, self._bulk_other
+        known, topic_no, feed_no, seen_no = (self._seq, self._topic_sets.number,
+                                             self._feeds.number, self._seen_times.number)
+        for row in rows:
+            doc_id, item_id, seq, when, topic_list, feed_id, chash, updated, story, first = row
+            if item_id in known:  # listed twice: applied as an update once all are in
+                self._again.append((month, row))
+                continue
+            known[item_id] = seq
+            seqs.append(seq)
+            months.append(m)
+            doc_ids.append(doc_id)
+            published.append(micros(when))
+            topics.append(topic_no(tuple(topic_list)))
+            feeds.append(feed_no(feed_id))
+            seen.append(seen_no(first))
+            raw = _packed(chash)
+            if raw is None:
+                others[len(ids)] = chash
+                raw = bytes(16)
+            hashes += raw
+            ids.append(item_id)
+            stories.append(story)
+            if updated:
+                self._updated[seq] = updated
 
     def loaded(self) -> None:
+        seqs, months, doc_ids, published, topics, feeds, seen, ids, stories = self._bulk
+        hashes, others = self._bulk_hash, self._bulk_other
+        del self._bulk, self._bulk_hash, self._bulk_other
+        if seqs:
+            self._grow(max(seqs))
+            at = np.frombuffer(seqs, np.uint32).astype(np.int64)
+            for column, values in ((self._month, months), (self._doc_id, doc_ids),
+                                   (self.published, published), (self._topics, topics),
+                                   (self._feed, feeds), (self._seen, seen)):
+                view = np.frombuffer(column, np.dtype(column.typecode))
+                view[at] = np.frombuffer(values, np.dtype(values.typecode))
+            packed = np.frombuffer(self._hash, np.uint8).reshape(-1, 16)
+            packed[at] = np.frombuffer(hashes, np.uint8).reshape(-1, 16)
+            self._other_hash.update((seqs[row], chash) for row, chash in others.items())
+            for seq, item_id, story in zip(seqs, ids, stories, strict=True):
+                self.ids[seq] = item_id
+                self._set_story(seq, item_id, story)
+        self._sort_by_date()
+        for month, row in self._again:
+            self.add(month, row)
+        self._again = []
+
+    def _sort_by_date(self) -> None:
         seqs = np.array([s for s, i in enumerate(self.ids) if i is not None], np.int64)
         published = np.frombuffer(self.published, np.int64)[seqs]
         self.by_date = array("I", seqs[np.lexsort((seqs, published))].astype(np.uint32).tobytes())
-        self._sorted = True
+
+    def _set_story(self, seq: int, item_id: str, story: str) -> None:
+        if story == item_id:
+            self._story[seq] = _OWN
+        elif not story:
+            self._story[seq] = _NONE
+        else:
+            self._story[seq] = _JOINED
+            self._joined_to[seq] = story
 
     def _grow(self, seq: int) -> None:
         missing = seq + 1 - len(self.ids)
@@ -180,11 +243,19 @@ class Entries:
 
     def _set_hash(self, seq: int, chash: str) -> None:
         self._other_hash.pop(seq, None)
-        try:
-            raw = bytes.fromhex(chash) if len(chash) == 32 else b""
-        except ValueError:
-            raw = b""
-        if raw and raw.hex() == chash:
+        raw = _packed(chash)
+        if raw is not None:
             self._hash[16 * seq:16 * seq + 16] = raw
         else:
             self._other_hash[seq] = chash
+
+
+def _packed(chash: str) -> bytes | None:
+    """A content hash of 32 lowercase hex digits as 16 bytes; None for any other."""
+    if len(chash) != 32:
+        return None
+    try:
+        raw = bytes.fromhex(chash)
+    except ValueError:
+        return None
+    return raw if raw.hex() == chash else None
