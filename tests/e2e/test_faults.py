@@ -13,8 +13,6 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,14 +22,14 @@ import pytest
 from bot.app import App
 from bot.classify import Classifier
 from bot.config import FetchSettings, Settings
-from bot.models import Chat, Command, FeedSpec, FeedState, Item, Reply, Subscription
+from bot.models import Chat, Command, FeedSpec, FeedState, Item, Subscription
 from bot.poller import Poller
 from bot.sources import Fetcher
 from bot.store import Store, StoreCorrupt
 from handlers.router import dispatch
 from tests.conftest import until, until_sync
 from tests.fakes.feed_server import Entry, Fault, FeedServer
-from tests.fakes.recording_transport import RecordingTransport
+from tests.fakes.recording_transport import RecordingAdapter, RecordingTransport
 
 ROOT = Path(__file__).resolve().parents[2]
 BAKU = ZoneInfo("Asia/Baku")
@@ -69,23 +67,6 @@ def fresh(n: int, feed: str, word: str = "customs") -> Entry:
     return Entry(f"{feed} {word} release {n}", f"<p>The {word} service reports item {n}.</p>",
                  guid=f"{feed}-{n}", link=f"https://customs.example/{feed}/{n}",
                  published=datetime.now(UTC) - timedelta(minutes=1))
-
-
-@dataclass
-class FakeAdapter:
-    """A chat platform for the App: records notifications and admin alerts."""
-
-    transport: RecordingTransport = field(default_factory=RecordingTransport)
-    alerts: list[str] = field(default_factory=list)
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    async def alert_admins(self, alert: Callable[[str], Reply]) -> None:
-        self.alerts.append(alert("en").plain())
 
 
 def fast_fetch(**kw: float | int) -> FetchSettings:
@@ -159,7 +140,7 @@ async def _every_fault_at_once(tmp_path: Path, feeds: FeedServer,
     settings.feeds = [FeedSpec(id=n, url=feeds.url(n), interval_seconds=1)
                       for n in ["good", *names]]
     app = App(settings)
-    adapter = FakeAdapter()
+    adapter = RecordingAdapter()
     app.add_adapter("console", adapter)  # type: ignore[arg-type]
     app.store.save_chat(Chat("console", "reader",
                              subscription=Subscription(keywords={"customs", "героин"})))

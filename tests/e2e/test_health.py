@@ -17,7 +17,6 @@ import os
 import subprocess
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -30,7 +29,7 @@ import pytest
 from bot.app import App
 from bot.classify import Classifier
 from bot.config import FetchSettings, Settings, TelegramSettings
-from bot.models import FeedSpec, Reply, Subscription
+from bot.models import FeedSpec, Subscription
 from bot.poller import Poller
 from bot.sources import Fetcher
 from bot.store import Store
@@ -38,7 +37,7 @@ from bot.store import files as store_files
 from tests.conftest import until
 from tests.e2e.test_ops import parse_metrics
 from tests.fakes.feed_server import Entry, Fault, FeedServer
-from tests.fakes.recording_transport import RecordingTransport
+from tests.fakes.recording_transport import RecordingAdapter
 from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import free_port
 
@@ -53,23 +52,6 @@ def entry(n: int, word: str = "customs") -> Entry:
     return Entry(f"The {word} service reports item {n}", f"<p>The {word} service, item {n}.</p>",
                  guid=f"r{n}", link=f"https://customs.example/news/{n}",
                  published=datetime.now(UTC) - timedelta(minutes=1))
-
-
-@dataclass
-class AlertsAdapter:
-    """A chat platform for the App that only records the admins' alerts (in English)."""
-
-    transport: RecordingTransport = field(default_factory=RecordingTransport)
-    alerts: list[str] = field(default_factory=list)
-
-    async def start(self) -> None:
-        return None
-
-    async def stop(self) -> None:
-        return None
-
-    async def alert_admins(self, alert: Callable[[str], Reply]) -> None:
-        self.alerts.append(alert("en").plain())
 
 
 async def get_json(url: str) -> tuple[int, dict[str, Any]]:
@@ -181,7 +163,7 @@ async def test_a_full_disk_never_stops_polling_and_healthz_says_so(
         settings.server.port = free_port()
         base = f"http://127.0.0.1:{settings.server.port}"
         app = App(settings)
-        app.add_adapter("console", AlertsAdapter())  # type: ignore[arg-type]
+        app.add_adapter("console", RecordingAdapter())  # type: ignore[arg-type]
         await asyncio.wait_for(app.start(), WAIT)
         try:
             await until(lambda: app.store.count_items() == 1, WAIT, what="the backlog stored")

@@ -55,3 +55,21 @@ class RecordingTransport:
 
 
 __all__ = ["ChatMovedError", "PermanentSendError", "RecordingTransport", "TransientSendError"]
+
+
+@dataclass
+class RecordingAdapter:
+    """A chat platform for the App: a RecordingTransport for notifications, and the admins'
+    alerts recorded (in English)."""
+
+    transport: RecordingTransport = field(default_factory=RecordingTransport)
+    alerts: list[str] = field(default_factory=list)
+
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    async def alert_admins(self, alert: Callable[[str], Reply]) -> None:
+        self.alerts.append(alert("en").plain())
