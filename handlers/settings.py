@@ -33,10 +33,10 @@ async def settings(cmd: Command, deps: Deps) -> Reply:
     if chat.active:
         reply.add(tr(lang, "Status: active."))
     elif chat.deactivated_reason:
-        reply.add(tr(lang, "Status: paused ({reason}); send {command} to resume.",
-                     reason=paused_reason(chat, lang), command=typed(cmd, "start")))
+        reply.add(tr(lang, "Status: not receiving alerts ({reason}); send {command} to start "
+                     "again.", reason=paused_reason(chat, lang), command=typed(cmd, "start")))
     else:
-        reply.add(tr(lang, "Status: paused; send {command} to resume.",
+        reply.add(tr(lang, "Status: not receiving alerts; send {command} to start again.",
                      command=typed(cmd, "start")))
     reply.add(tr(lang, "Change them with {commands}.", commands=", ".join(
         typed(cmd, name) for name in ("language", "subscribe", "unsubscribe", "watch", "digest",

@@ -692,7 +692,7 @@ async def test_subscribing_in_a_paused_chat_resumes_it(deps: Deps) -> None:
     assert chat is not None
     chat.active, chat.deactivated_reason = False, "blocked"
     deps.store.save_chat(chat)
-    assert "Status: paused (blocked)" in text_of(await run(deps, "/settings"))
+    assert "Status: not receiving alerts (blocked)" in text_of(await run(deps, "/settings"))
     new_release(memory(deps), 1, "Demining while paused", ["demining"])
     reply = await run(deps, "/subscribe demining")
     assert "on again" in text_of(reply)
