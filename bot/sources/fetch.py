@@ -53,6 +53,14 @@ class FetchResult:
         return self.status == 304
 
 
+async def _refuse_bad_port(request: httpx.Request) -> None:
+    """A port out of range (a redirect's Location may name one) is a bad URL; left to the
+    socket layer, it fails with an error group that is no FetchError."""
+    port = request.url.port
+    if port is not None and not 0 < port <= 65535:
+        raise FetchError(f"invalid URL (port {port} is not a number from 1 to 65535)")
+
+
 class Fetcher:
     def __init__(
         self,
@@ -82,7 +90,9 @@ class Fetcher:
         self._host_slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(self._per_host))
         self.in_flight = 0
-        self.client = httpx.AsyncClient(**options)  # type: ignore[arg-type]
+        self.client = httpx.AsyncClient(
+            **options, event_hooks={"request": [_refuse_bad_port]}  # type: ignore[arg-type]
+        )
         # for URLs an admin typed into a chat: every request, redirects included, is checked
         # against private and loopback addresses at the time it is made (the hook, for a clear
         # error), and the connection goes to an address that passed the check (the backend:
@@ -90,7 +100,8 @@ class Fetcher:
         if transport is None:
             options["transport"] = _guarded_transport(settings, max_connections)
         self.guarded_client = httpx.AsyncClient(
-            **options, event_hooks={"request": [self._refuse_private]}  # type: ignore[arg-type]
+            **options,  # type: ignore[arg-type]
+            event_hooks={"request": [_refuse_bad_port, self._refuse_private]},
         )
 
     async def _refuse_private(self, request: httpx.Request) -> None:

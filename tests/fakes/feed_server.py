@@ -105,6 +105,7 @@ class Fault:
     # send gzip(gzip(this many zeros)), streamed, as "Content-Encoding: gzip, gzip"
     nested_gzip_bomb: int = 0
     redirect_loop: bool = False
+    redirect_to: str = ""  # answer 302 with this Location, sent as it is (even a bad port)
     headers: dict[str, str] = field(default_factory=dict)  # extra response headers (raw bodies)
     times: int | None = None  # how many requests it applies to (None: until cleared)
 
@@ -197,6 +198,8 @@ class FeedServer:
             await asyncio.sleep(fault.delay)
         if fault.redirect_loop:
             raise web.HTTPFound(location=f"/{name}")
+        if fault.redirect_to:
+            return web.Response(status=302, headers={"Location": fault.redirect_to})
         if fault.status:
             return web.Response(status=fault.status, text=f"error {fault.status}")
         if fault.gzip_bomb:
