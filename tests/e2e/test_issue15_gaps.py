@@ -4,6 +4,10 @@
   and the logs had a test of their masking).
 - A feed answering 410 Gone makes /healthz fail, naming it (the README's table says so; only the
   failing-feed row had an end-to-end test).
+- Chats are answered while a feed or a list page is parsed: the test beside the big sources
+  (test_big_sources.py) passes on code that parsed list pages on the event loop; here the parse
+  is held (the real parser, called once the chat has its answer) and the answer must come
+  while it is held, which it cannot when the parse runs on the event loop.
 - A server redirecting to a port out of range (`Location: http://host:99999/`) made the fetch
   raise a raw ExceptionGroup from the socket layer: `newsbot ingest URL` ended with a traceback
   and the poller counted a crash. It is now a failed fetch naming the port, like any bad URL.
@@ -13,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,10 +32,14 @@ from bot.models import FeedSpec, FeedState
 from bot.poller import Poller
 from bot.sources import Fetcher
 from bot.store import Store
+from tests.conftest import until
+from tests.e2e.test_big_sources import list_page
 from tests.e2e.test_cli_operator import newsbot_async, write_config
-from tests.e2e.test_health import WAIT, entry, get_json
+from tests.e2e.test_health import WAIT, entry, get_json, telegram_app
 from tests.e2e.test_telegram_e2e import ADMIN, running_env
 from tests.fakes.feed_server import Fault, FeedServer
+from tests.fakes.site_server import SiteServer
+from tests.fakes.telegram_api import FakeTelegram
 from tests.helpers import free_port
 
 pytestmark = pytest.mark.filterwarnings(
@@ -117,3 +127,39 @@ async def test_a_redirect_to_a_port_out_of_range_is_a_failed_fetch_not_a_crash(
     finally:
         await fetcher.aclose()
     assert not [r for r in caplog.records if "poll_crash" in r.getMessage()]
+
+
+@pytest.mark.parametrize(("kind", "parser"), [("rss", "bot.sources.parse_feed"),
+                                              ("html", "bot.sources.html.find_article_links")])
+async def test_a_chat_is_answered_while_a_source_is_being_parsed(
+    tmp_path: Path, feeds: FeedServer, monkeypatch: pytest.MonkeyPatch, kind: str, parser: str
+) -> None:
+    module, name = parser.rsplit(".", 1)
+    real: Callable[..., Any] = getattr(__import__(module, fromlist=[name]), name)
+    parsing, answered, parsed = threading.Event(), threading.Event(), threading.Event()
+
+    def held(*args: Any) -> Any:  # the real parser, run once the chat has had its answer
+        parsing.set()
+        answered.wait(WAIT)
+        parsed.set()
+        return real(*args)
+
+    monkeypatch.setattr(parser, held)
+    feeds.publish("big", entry(1))
+    async with SiteServer() as site, FakeTelegram() as tg:
+        site.set_page("/news", list_page(range(50, 0, -1)))
+        settings = Settings()
+        settings.storage.path = tmp_path / "data"
+        settings.fetch.allow_private = True
+        settings.feeds = [FeedSpec(id="big", url=feeds.url("big"))] if kind == "rss" else [
+            FeedSpec(id="big", url=site.url("/news"), type="html", link_pattern=r"/news/\d+$",
+                     request_delay_seconds=0, max_new_per_poll=0)]
+        async with telegram_app(settings, tg) as app:
+            # (a parse on the event loop holds it here: this wait then times out)
+            await until(parsing.is_set, WAIT, what="the first poll parsing its document")
+            tg.push_message(101, 101, "/help")
+            await tg.wait_for(lambda _: tg.sent_to(101), WAIT, what="the answer to /help")
+            assert not parsed.is_set()  # answered while the parse was still going on
+            answered.set()
+            await asyncio.wait_for(app.poller.first_poll_done.wait(), WAIT)
+            assert app.store.feed_state("big").last_success is not None
