@@ -41,6 +41,11 @@ class Column:
     def __len__(self) -> int:
         return self._base + len(self._tail)
 
+    @property
+    def offsets(self) -> memoryview:
+        """The frozen part's offsets (in units)."""
+        return self._offsets
+
     def __getitem__(self, slot: int) -> bytes:
         if slot >= self._base:
             return self._tail[slot - self._base]

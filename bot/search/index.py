@@ -42,6 +42,7 @@ from bot.search.frozen import Column
 from bot.search.keys import stop_keys
 from bot.search.postings import Postings
 from bot.search.rank import Ranking
+from bot.search.slots import Slots
 from bot.search.tokens import ByteTokens
 from bot.text import LANGUAGES, detect_language, stemmer_backend, strip_html
 
@@ -58,7 +59,7 @@ _CHUNK = 2000  # add_many: releases tokenised (and their impacts computed) toget
 # change (3: keys from bot.text, diacritics folded before every stemmer; 4: memory-mapped)
 _SNAPSHOT_FORMAT = "search-index/4"
 _SNAPSHOT_FIELDS = (  # pickled in the header; the big arrays are not (see write_snapshot)
-    "_vocab", "_ids", "_langs", "_topics", "_published", "_local_day", "_length",
+    "_vocab", "_langs", "_topics", "_published", "_local_day", "_length",
     "_sum_length", "_stop_tids",
 )
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -84,8 +85,8 @@ class SearchIndex(Ranking):
         # byte token -> term id, so that each distinct word is stemmed once
         self._byte_tokens = ByteTokens(self._tid)
         # per internal number (slot); slots of removed releases are emptied, never reused
-        self._ids: list[str | None] = []
-        self._slot: dict[str, int] = {}
+        self._slot = Slots()
+        self._ids = self._slot.ids
         self._tokens = Column(unit=4)  # token ids, uint32 each
         self._titles = Column()  # UTF-8
         self._frozen_slots = 0  # slots whose postings are in the snapshot file
@@ -134,7 +135,7 @@ class SearchIndex(Ranking):
         return None if slot is None else LANGUAGES[self._langs[slot]]
 
     def remove(self, item_id: str) -> None:
-        slot = self._slot.pop(item_id, None)
+        slot = self._slot.pop(item_id)
         if slot is None:
             return
         self._dict_cache.clear()
@@ -149,7 +150,6 @@ class SearchIndex(Ranking):
             for tid in tids:
                 self._postings.remove_tail(tid, slot)
         self._sum_length -= self._length[slot]
-        self._ids[slot] = None
         self._tokens.clear(slot)
         self._titles.clear(slot)
         self._topics[slot] = ()
@@ -165,7 +165,10 @@ class SearchIndex(Ranking):
         token_offsets, tokens = self._tokens.chunks()
         title_offsets, titles = self._titles.chunks()
         state = {name: getattr(self, name) for name in _SNAPSHOT_FIELDS}
-        frozen.write(handle, {"format": _snapshot_format(), "meta": meta, "state": state}, {
+        key, id_offsets, ids, id_hashes, id_slots = self._slot.arrays()
+        frozen.write(handle, {"format": _snapshot_format(), "meta": meta, "state": state,
+                              "id_key": key}, {
+            "id_offsets": id_offsets, "ids": ids, "id_hashes": id_hashes, "id_slots": id_slots,
             "term_offsets": offsets, "docs": docs, "imps": imps,
             "token_offsets": token_offsets, "tokens": tokens,
             "title_offsets": title_offsets, "titles": titles})
@@ -187,11 +190,12 @@ class SearchIndex(Ranking):
             self._postings = Postings(arrays["term_offsets"], arrays["docs"], arrays["imps"])
             self._tokens = Column(arrays["tokens"], arrays["token_offsets"], unit=4)
             self._titles = Column(arrays["titles"], arrays["title_offsets"])
+            self._slot = Slots(Column(arrays["ids"], arrays["id_offsets"]),
+                               arrays["id_hashes"], arrays["id_slots"], header["id_key"])
         except (KeyError, TypeError, ValueError):
             return None
-        self._slot = {item_id: slot for slot, item_id in enumerate(self._ids)
-                      if item_id is not None}
-        self._frozen_slots = len(self._ids)
+        self._ids = self._slot.ids
+        self._frozen_slots = self._slot.count
         self._interned_topics = {t: t for t in self._topics}
         self._dict_cache = {}
         self._byte_tokens = ByteTokens(self._tid)  # it knew the old vocabulary
@@ -310,9 +314,7 @@ class SearchIndex(Ranking):
         token sequence); return each one's filter pseudo-term ids."""
         items = [item for item, _, _ in rows]
         ids = [item.id for item in items]
-        first = len(self._ids)
-        self._ids.extend(ids)
-        self._slot.update(zip(ids, range(first, first + len(ids)), strict=True))
+        self._slot.extend(ids)
         self._tokens.extend(map(tokens.__getitem__, map(slice, bounds[:-1], bounds[1:])))
         self._titles.extend(title.encode(errors="surrogatepass") for _, _, title in rows)
         codes = [LANGUAGES.index(lang) for _, lang, _ in rows]

@@ -23,6 +23,7 @@ from bot.search.frozen import Column
 from bot.search.keys import query_keys
 from bot.search.postings import Postings
 from bot.search.query import MAX_LIMIT, ParsedQuery, parse_query
+from bot.search.slots import Ids, Slots
 from bot.search.snippet import item_snippet, query_key_set, snippet
 from bot.text import LANGUAGES
 
@@ -55,8 +56,8 @@ class Ranking:
     _get_item: Callable[[str], Item | None] | None
     _vocab: dict[str, int]
     _postings: Postings
-    _ids: list[str | None]
-    _slot: dict[str, int]
+    _ids: Ids
+    _slot: Slots
     _tokens: Column
     _titles: Column
     _langs: bytearray
