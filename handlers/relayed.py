@@ -45,6 +45,10 @@ _REASONS = (
     (r"only http:// and https:// feed URLs are accepted",
      N_("only http:// and https:// feed URLs are accepted")),
     (r"the URL has no host name", N_("the URL has no host name")),
+    (r"the URL's port is not a number from 1 to 65535",
+     N_("the URL's port is not a number from 1 to 65535")),
+    (r"the URL contains spaces", N_("the URL contains spaces")),
+    (r"the URL is empty", N_("the URL is empty")),
     (r"the host (?P<host>.+) could not be resolved", N_("the host {host} could not be resolved")),
     (r"(?P<host>\S+) resolves to a non-public address \((?P<address>.*)\); set \[fetch\] "
      r"allow_private = true to allow it",

@@ -26,6 +26,7 @@ import httpx
 
 from bot.config import FetchSettings
 from bot.sources.decode import BadEncoding, BodyTooLarge, BoundedDecoder
+from bot.urls import feed_url_problem
 
 MAX_CONNECTIONS = 100  # requests in flight, all hosts together
 PER_HOST = 4  # requests in flight to one host (politeness; the agency sites are small)
@@ -221,10 +222,10 @@ async def url_refusal(url: str, allow_private: bool) -> str | None:
     private, link-local or otherwise non-public addresses (a bot must not be a proxy into the
     network it runs in).
     """
+    if problem := feed_url_problem(url):  # its syntax first: a bad port, spaces, no host
+        return problem
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return "only http:// and https:// feed URLs are accepted"
-    if not parts.hostname:
+    if not parts.hostname:  # (said above; for the type checker)
         return "the URL has no host name"
     if allow_private:
         return None

@@ -4,6 +4,9 @@
   and the logs had a test of their masking).
 - A feed answering 410 Gone makes /healthz fail, naming it (the README's table says so; only the
   failing-feed row had an end-to-end test).
+- `/addfeed https://host:99999/rss` raised ValueError in the address check (the chat got the
+  router's apology), and with `allow_private` the feed was added; `/addfeed` now checks a URL's
+  syntax as `check-config` and `feeds import` do, and says what is wrong in the chat's language.
 - Chats are answered while a feed or a list page is parsed: the test beside the big sources
   (test_big_sources.py) passes on code that parsed list pages on the event loop; here the parse
   is held (the real parser, called once the chat has its answer) and the answer must come
@@ -163,3 +166,23 @@ async def test_a_chat_is_answered_while_a_source_is_being_parsed(
             answered.set()
             await asyncio.wait_for(app.poller.first_poll_done.wait(), WAIT)
             assert app.store.feed_state("big").last_success is not None
+
+
+async def test_addfeed_refuses_a_port_out_of_range_saying_so(
+    tmp_path: Any, feeds: FeedServer
+) -> None:
+    from bot.sources.fetch import url_refusal
+    from handlers.relayed import reason
+
+    url = "https://feeds.example:99999/rss"
+    async with running_env(tmp_path, feeds) as env:  # allow_private is on: no address check
+        answer = await env.say(ADMIN, f"/addfeed {url} far")
+        assert answer["text"] == (f"Cannot add {url}: the URL's port is not a number from 1 "
+                                  "to 65535.")
+        assert "far" not in (await env.say(ADMIN, "/feeds"))["text"]
+    for allow_private in (False, True):  # the same reason with the address check on
+        said = await url_refusal(url, allow_private)
+        assert said == "the URL's port is not a number from 1 to 65535"
+        assert await url_refusal("https://feeds.example:abc/rss", allow_private) == said
+    assert reason("ru", said) == "порт в URL — не число от 1 до 65535"
+    assert reason("az", said) == "URL-dəki port 1-dən 65535-ə qədər ədəd deyil"
