@@ -10,14 +10,20 @@ from handlers.common import announce, can_change, clean, load_chat, refusal, typ
 from handlers.deps import Deps
 
 _HHMM = re.compile(r"^(\d{1,2})[:.](\d{2})$")
-# the days /digest weekly understands: English names and abbreviations, Russian abbreviations
+# the days /digest weekly understands: English, Russian and Azerbaijani names and abbreviations
 WEEKDAYS: dict[str, int] = {}
 for _n, _names in enumerate((
-    ("mon", "monday", "пн"), ("tue", "tuesday", "вт"), ("wed", "wednesday", "ср"),
-    ("thu", "thursday", "чт"), ("fri", "friday", "пт"), ("sat", "saturday", "сб"),
-    ("sun", "sunday", "вс"),
+    ("mon", "monday", "пн", "понедельник", "b.e.", "be", "bazar_ertəsi"),
+    ("tue", "tuesday", "вт", "вторник", "ç.a.", "ça", "çərşənbə_axşamı"),
+    ("wed", "wednesday", "ср", "среда", "среду", "ç.", "ç", "çərşənbə"),
+    ("thu", "thursday", "чт", "четверг", "c.a.", "ca", "cümə_axşamı"),
+    ("fri", "friday", "пт", "пятница", "пятницу", "c.", "cümə"),
+    ("sat", "saturday", "сб", "суббота", "субботу", "ş.", "ş", "şənbə"),
+    ("sun", "sunday", "вс", "воскресенье", "b.", "bazar"),
 )):
     WEEKDAYS.update(dict.fromkeys(_names, _n))
+# Azerbaijani day names of two words, read as one ("bazar ertəsi" is Monday, "bazar" Sunday)
+_TWO_WORD_DAYS = re.compile(r"\b(bazar|çərşənbə|cümə)\s+(ertəsi|axşamı)\b")
 
 
 def mode_line(deps: Deps, chat: Chat | None, lang: str) -> str:
@@ -50,7 +56,8 @@ async def digest(cmd: Command, deps: Deps) -> Reply:
                off_cmd=typed(cmd, "digest off"))
     if not cmd.args:
         return Reply.text(mode_line(deps, chat, lang), usage)
-    words = [a.strip().casefold() for a in cmd.args]
+    typed_words = _TWO_WORD_DAYS.sub(r"\1_\2", " ".join(cmd.args)).split()
+    words = [a.casefold() for a in typed_words]
     mode: DeliveryMode = "digest"
     at: str | None = None
     weekday: int | None = None
@@ -60,7 +67,8 @@ async def digest(cmd: Command, deps: Deps) -> Reply:
         weekly = words[0] == "weekly"
         if words[0] in ("weekly", "daily"):
             words = words[1:]
-        for word, typed_word in zip(words, cmd.args[len(cmd.args) - len(words):], strict=True):
+        for word, typed_word in zip(words, typed_words[len(typed_words) - len(words):],
+                                    strict=True):
             if weekly and word in WEEKDAYS and weekday is None:
                 weekday = WEEKDAYS[word]
             elif at is None and (hhmm := parse_hhmm(word)) is not None:

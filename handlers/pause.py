@@ -20,20 +20,25 @@ MAX_PAUSE = timedelta(days=365)
 _DURATION = re.compile(r"(\d{1,4})\s*([a-zа-яəğıöüşç]+)")
 # units as typed: English letters, Russian and Azerbaijani abbreviations
 UNITS: dict[str, timedelta] = {
-    **dict.fromkeys(("m", "min", "mins", "мин", "м", "dəq", "deq"), timedelta(minutes=1)),
-    **dict.fromkeys(("h", "hr", "hrs", "ч", "час", "saat"), timedelta(hours=1)),
-    **dict.fromkeys(("d", "day", "days", "д", "дн", "gün", "gun"), timedelta(days=1)),
-    **dict.fromkeys(("w", "wk", "week", "weeks", "н", "нед", "həftə"), timedelta(weeks=1)),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes", "мин", "м", "минута", "минуты",
+                     "минут", "dəq", "deq", "dəqiqə"), timedelta(minutes=1)),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours", "ч", "час", "часа", "часов", "saat"),
+                    timedelta(hours=1)),
+    **dict.fromkeys(("d", "day", "days", "д", "дн", "день", "дня", "дней", "gün", "gun"),
+                    timedelta(days=1)),
+    **dict.fromkeys(("w", "wk", "week", "weeks", "н", "нед", "неделя", "недели", "недель",
+                     "həftə"), timedelta(weeks=1)),
 }
 KEEP = ("keep", "saxla", "сохранить")
 
 
 def parse_duration(text: str) -> timedelta | None:
-    """"2h", "3d", "30m", "1h30m", "2ч" -> a timedelta; None unless wholly a duration."""
+    """"2h", "3d", "30m", "1h30m", "2ч", "2 saat", "1 час 30 мин" -> a timedelta; None unless
+    wholly a duration (spaces between the pieces are allowed: people type "2 saat")."""
     text = text.strip().casefold()
     pos, total = 0, timedelta()
     for match in _DURATION.finditer(text):
-        if match.start() != pos or match.group(2) not in UNITS:
+        if text[pos:match.start()].strip() or match.group(2) not in UNITS:
             return None
         total += int(match.group(1)) * UNITS[match.group(2)]
         pos = match.end()
@@ -72,16 +77,14 @@ async def pause(cmd: Command, deps: Deps) -> Reply:
                "duration, until {resume_cmd}. Add {keep} to get what arrives meanwhile as one "
                "digest afterwards.", example=typed(cmd, "pause 2h"), units="30m, 2h, 3d, 1w",
                resume_cmd=typed(cmd, "resume"), keep="keep")
+    keep = any(arg.strip().casefold() in KEEP for arg in cmd.args)
+    typed_duration = " ".join(arg for arg in cmd.args if arg.strip().casefold() not in KEEP)
     duration: timedelta | None = None
-    keep = False
-    for arg in cmd.args:
-        word = arg.strip().casefold()
-        if word in KEEP:
-            keep = True
-        elif duration is None and (found := parse_duration(word)) is not None:
-            duration = found
-        else:
-            return Reply.text(tr(lang, "'{value}' is not a duration.", value=clean(arg)), usage)
+    if typed_duration:
+        duration = parse_duration(typed_duration)
+        if duration is None:
+            return Reply.text(tr(lang, "'{value}' is not a duration.",
+                                 value=clean(typed_duration)), usage)
     if duration is not None and duration > MAX_PAUSE:
         return Reply.text(tr(lang, "A pause lasts at most a year; with no duration it lasts "
                              "until {command}.", command=typed(cmd, "resume")), usage)

@@ -77,6 +77,9 @@ def test_durations_as_people_type_them() -> None:
     assert parse_duration("3d") == timedelta(days=3)
     assert parse_duration("2ч") == timedelta(hours=2)
     assert parse_duration("1w") == timedelta(weeks=1)
+    assert parse_duration("2 saat") == timedelta(hours=2)
+    assert parse_duration("1 час 30 мин") == timedelta(minutes=90)
+    assert parse_duration("3 дня") == timedelta(days=3)
     for bad in ("", "2", "h", "2x", "-2h", "0h", "2h later"):
         assert parse_duration(bad) is None, bad
 
@@ -186,3 +189,24 @@ async def test_broadcast_previews_then_sends_on_confirm_once(deps: Deps) -> None
     assert "nothing was sent" in dropped.plain() and len(broadcaster.started) == 1
     long = await run(deps, "/broadcast " + "x" * 3001, **admin)
     assert "at most 3000 characters" in long.plain()
+
+
+async def test_a_pause_typed_with_spaces_in_azerbaijani_and_russian(deps: Deps) -> None:
+    await run(deps, "/pause 2 saat saxla", language="az")
+    paused = chat(deps)
+    assert paused.paused_until == NOW + timedelta(hours=2) and paused.pause_keep
+    await run(deps, "/pause 1 час 30 мин", chat_id="101", language="ru")
+    assert chat(deps, "telegram:101").paused_until == NOW + timedelta(minutes=90)
+    wrong = await run(deps, "/pause 2 saat sonra", chat_id="102")
+    assert "'2 saat sonra' is not a duration" in wrong.plain()
+
+
+async def test_weekly_digest_days_in_azerbaijani_and_russian(deps: Deps) -> None:
+    for n, (text, weekday) in enumerate((("bazar ertəsi 09:00", 0), ("çərşənbə axşamı", 1),
+                                         ("çərşənbə", 2), ("cümə axşamı 18:00", 3),
+                                         ("Cümə", 4), ("şənbə", 5), ("bazar", 6),
+                                         ("пятница 10:00", 4), ("воскресенье", 6))):
+        chat_id = str(300 + n)
+        reply = await run(deps, f"/digest weekly {text}", chat_id=chat_id)
+        assert "one digest a week" in reply.plain(), text
+        assert chat(deps, f"telegram:{chat_id}").subscription.digest_weekday == weekday, text
