@@ -69,10 +69,11 @@ def thread_gone_notice(chat: Chat, topic_label: TopicLabel) -> Reply:
     there stopped (and nothing else)."""
     lang = chat.language
     topics = ", ".join(topic_label(t, lang) for t in sorted(chat.subscription.topics))
-    reply = Reply.text(tr(lang, "A topic of this group that received alerts was deleted, so "
-                          "its alerts stopped ({topics}); the other topics' alerts go on.",
+    reply = Reply.text(tr(lang, "A forum topic of this group that received alerts was deleted, "
+                          "so its alerts ({topics}) stopped; alerts in the other forum topics "
+                          "go on.",
                           topics=topics or "-"),
-                       tr(lang, "To get them again, send {command} in another topic.",
+                       tr(lang, "To get them again, send {command} in another forum topic.",
                           command="/subscribe"))
     reply.ephemeral = False
     return reply
