@@ -56,8 +56,9 @@ _TF_CAP = 32  # term frequencies above this get the saturated impact 255
 _SEPARATOR = 0  # token id between title and body, so a phrase cannot span them (0: np.zeros)
 _CHUNK = 2000  # add_many: releases tokenised (and their impacts computed) together
 # a snapshot is only read back by the code that wrote it: bump when the fields or the keys
-# change (3: keys from bot.text, diacritics folded before every stemmer; 4: memory-mapped)
-_SNAPSHOT_FORMAT = "search-index/4"
+# change (3: keys from bot.text, diacritics folded before every stemmer; 4: memory-mapped;
+# 5: the ids too)
+_SNAPSHOT_FORMAT = "search-index/5"
 _SNAPSHOT_FIELDS = (  # pickled in the header; the big arrays are not (see write_snapshot)
     "_vocab", "_langs", "_topics", "_published", "_local_day", "_length",
     "_sum_length", "_stop_tids",
@@ -184,16 +185,18 @@ class SearchIndex(Ranking):
         header, arrays = loaded
         if header.get("format") != _snapshot_format():
             return None
-        try:
-            for name in _SNAPSHOT_FIELDS:
-                setattr(self, name, header["state"][name])
-            self._postings = Postings(arrays["term_offsets"], arrays["docs"], arrays["imps"])
-            self._tokens = Column(arrays["tokens"], arrays["token_offsets"], unit=4)
-            self._titles = Column(arrays["titles"], arrays["title_offsets"])
-            self._slot = Slots(Column(arrays["ids"], arrays["id_offsets"]),
-                               arrays["id_hashes"], arrays["id_slots"], header["id_key"])
+        try:  # everything read before anything of this index is replaced
+            state = {name: header["state"][name] for name in _SNAPSHOT_FIELDS}
+            postings = Postings(arrays["term_offsets"], arrays["docs"], arrays["imps"])
+            tokens = Column(arrays["tokens"], arrays["token_offsets"], unit=4)
+            titles = Column(arrays["titles"], arrays["title_offsets"])
+            slots = Slots(Column(arrays["ids"], arrays["id_offsets"]), arrays["id_hashes"],
+                          arrays["id_slots"], header["id_key"])
         except (KeyError, TypeError, ValueError):
             return None
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._postings, self._tokens, self._titles, self._slot = postings, tokens, titles, slots
         self._ids = self._slot.ids
         self._frozen_slots = self._slot.count
         self._interned_topics = {t: t for t in self._topics}

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import bot.search.frozen as frozen_file
 import bot.search.index
 import bot.search.tokens
 from bot.models import Item, Span
@@ -661,6 +662,28 @@ def test_a_loaded_index_changed_then_saved_again_answers_the_same(tmp_path: Path
         assert [(h.item_id, h.score) for h in restarted.search(query, limit=20).hits] \
             == before[query], query
     assert restarted.search("tobacco parcels").hits[0].item_id == corrected.id
+
+
+def test_a_snapshot_missing_a_part_is_refused_and_changes_nothing(releases):
+    items = list(releases.values())
+    index = SearchIndex()
+    index.add_many(items[:10])
+    before = [(h.item_id, h.score) for h in index.search("customs", limit=10).hits]
+    other = SearchIndex()
+    other.add_many(items[10:])
+    whole = io.BytesIO()
+    other.write_snapshot(whole, {"seq": 1})
+    # the same header without its token sequences: written by no version of this code
+    whole.seek(0)
+    header, arrays = frozen_file.load(whole)  # type: ignore[misc]
+    partial = io.BytesIO()
+    frozen_file.write(partial, {k: v for k, v in header.items() if k != "arrays"},
+                      {k: np.frombuffer(v, np.uint8) for k, v in arrays.items()
+                       if k != "tokens"})
+    partial.seek(0)
+    assert index.load_snapshot(partial) is None
+    assert [(h.item_id, h.score) for h in index.search("customs", limit=10).hits] == before
+    assert len(index) == 10
 
 
 # ---- quality -----------------------------------------------------------------------------
