@@ -288,7 +288,10 @@ class Archive:
             item.seq, item.notify = old["seq"], old["notify"]
             item.first_seen = doc_to_dt(old.get("first_seen"))
             item.story = old.get("story") or ""  # a stored release's story never changes
-            item.updated_at = now
+            # when it was written, not when its poll began: the index snapshot's catch-up
+            # re-reads what was updated after the snapshot was saved, and a poll that began
+            # before that may write after it
+            item.updated_at = max(now, datetime.now(UTC))
             if not item.topics:
                 item.topics, item.reasons = old.get("topics", []), old.get("reasons", {})
             # the month of first publication keeps it, even if the date was corrected

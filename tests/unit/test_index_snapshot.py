@@ -1,11 +1,14 @@
 """The search index is saved at shutdown and loaded at start-up, then caught up with the store."""
 
+import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.app import App
 from bot.config import Settings
 from bot.models import Item
+from bot.poller import ingest_items
 from bot.store import INDEX_SNAPSHOT, Store
 
 
@@ -70,3 +73,37 @@ def test_reclassifying_drops_the_snapshot(tmp_path: Path) -> None:
         store.write_blob(INDEX_SNAPSHOT, b"x")
         store.set_topics({"r1": (["smuggling"], {"smuggling": ["body: heroin"]})})
         assert store.open_blob(INDEX_SNAPSHOT) is None
+
+
+async def crash(app: App) -> None:
+    """As kill -9 leaves it: nothing saved at exit (no snapshot written by stop())."""
+    for task in app._tasks:
+        task.cancel()
+    for task in app._tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    await app.fetcher.aclose()
+    app.store.close()
+
+
+async def test_a_correction_stored_after_the_snapshot_by_an_earlier_poll_is_found(
+        tmp_path: Path) -> None:
+    """A poll that began before the snapshot was saved stores its correction after it (the
+    fetch took a while); after a crash the loaded snapshot must be caught up with it."""
+    with Store(tmp_path) as store:
+        store.ingest([release(1, "Heroin seized at Astara."), release(2, "Parcels from abroad.")])
+    app = await run_briefly(settings_for(tmp_path))
+    assert (tmp_path / INDEX_SNAPSHOT).exists()  # saved once built
+    poll_began = datetime.now(UTC) - timedelta(seconds=30)
+    ingest_items(app.store, app.classifier, app.index, [release(2, "Postal items bought.")],
+                 notify=True, now=poll_began)
+    assert hits(app, "postal") == ["r2"]
+    await crash(app)
+
+    app = await run_briefly(settings_for(tmp_path))
+    try:
+        assert app._snapshot_meta is not None
+        assert hits(app, "postal") == ["r2"] and hits(app, "parcels") == []
+    finally:
+        await app.stop()
+
