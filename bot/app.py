@@ -201,7 +201,8 @@ class App:
     async def build_index(self, chunk: int = 1000) -> None:
         """Index the stored history in slices, so polling and commands start at once.
 
-        Releases stored meanwhile are indexed by the poller; adding one twice is harmless.
+        Releases stored meanwhile are indexed by the poller; adding one twice is harmless, and
+        a release corrected meanwhile is not put back to the text read before.
         A slice holds the loop for its whole duration, and an HTTP exchange needs a loop turn
         per step, so slices stay short: 1,000 releases take ~50 ms with the vectorised build,
         and much smaller ones pay numpy's fixed cost per call (200: ~2x the total CPU).
@@ -218,13 +219,20 @@ class App:
         else:
             todo = self.store.iter_items()
         batch: list[Item] = []
+
+        def add(items: list[Item]) -> None:
+            # read before the poller ran meanwhile: a release it corrected since has its
+            # new text indexed already, which the old one must not replace
+            hash_of = self.store.content_hash
+            self.index.add_many([i for i in items if hash_of(i.id) == i.content_hash])
+
         for item in todo:
             batch.append(item)
             if len(batch) >= chunk:
-                self.index.add_many(batch)
+                add(batch)
                 batch.clear()
                 await asyncio.sleep(0)
-        self.index.add_many(batch)
+        add(batch)
         self.index_ready.set()
         log.info("event=index_built releases=%d seconds=%.2f from_snapshot=%s", len(self.index),
                  time.monotonic() - started, meta is not None)

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -107,3 +108,31 @@ async def test_a_correction_stored_after_the_snapshot_by_an_earlier_poll_is_foun
     finally:
         await app.stop()
 
+
+async def test_a_correction_polled_while_the_index_is_built_is_not_undone(
+        tmp_path: Path) -> None:
+    """The build adds the history in slices, the poller runs between them: a release it
+    corrects meanwhile must not be put back to the text the build read before."""
+    with Store(tmp_path) as store:
+        store.ingest([release(n, f"Routine notice number {n}.") for n in range(1, 5)])
+    app = App(settings_for(tmp_path))
+    app.poller.first_poll_done.set()
+    add_many = app.index.add_many
+    polled: list[bool] = []
+
+    def slice_then_poll(items: Iterable[Item]) -> None:
+        add_many(items)
+        if not polled:  # the poller's turn between two slices
+            polled.append(True)
+            ingest_items(app.store, app.classifier, app.index,
+                         [release(3, "Heroin seized at Astara.")], notify=True,
+                         now=datetime.now(UTC))
+
+    app.index.add_many = slice_then_poll  # type: ignore[method-assign]
+    try:
+        await app.build_index(chunk=1)
+        assert hits(app, "heroin") == ["r3"]
+        assert "r3" not in hits(app, "routine")
+    finally:
+        app.store.close()
+        await app.fetcher.aclose()
