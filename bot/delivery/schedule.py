@@ -19,7 +19,12 @@ async def send_due_digests(delivery: Delivery) -> None:
     now_local = now.astimezone(delivery.tz)
     today = now_local.date().isoformat()
     hhmm = now_local.strftime("%H:%M")
-    for chat in delivery._chats():
+    for listed in delivery._chats():
+        # read at its turn: a command taken while the round sends to others counts
+        due = listed.subscription.mode == "digest" and listed.last_digest_on != today
+        chat = delivery.store.get_chat(listed.key) if due else None
+        if chat is None:
+            continue
         sub = chat.subscription
         if not chat.active or sub.mode != "digest" or chat.last_digest_on == today:
             continue
@@ -50,5 +55,9 @@ async def send_due_digests(delivery: Delivery) -> None:
             delivery.store.record_delivered(chat.key, items[-1].seq)
             await delivery._committer.durable()
             delivery.stats.digests += 1
+            # read again: a command taken while this digest was sent is kept
+            chat = delivery.store.get_chat(chat.key)
+            if chat is None:
+                continue
         chat.last_digest_on = today
         delivery.store.save_chat(chat)

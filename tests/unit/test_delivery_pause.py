@@ -169,3 +169,39 @@ def test_a_digest_of_long_titles_stays_one_telegram_message() -> None:
     assert 1 <= shown < DIGEST_MAX_ITEMS
     assert f"…and {DIGEST_MAX_ITEMS - shown} more: see /latest" in reply.plain()
     assert f"{DIGEST_MAX_ITEMS} new releases" in reply.plain()
+
+
+async def test_a_command_during_the_digest_round_is_kept_and_obeyed(tmp_path: Path) -> None:
+    """/pause or /language taken while the digest round sends to another chat (or to this one)
+    is neither undone by the round nor ignored by it."""
+    transport, clock = RecordingTransport(), Clock(MONDAY.replace(hour=6))  # 10:00 in Baku
+
+    def digest_chat(chat_id: str) -> Chat:
+        return Chat("console", chat_id, subscription=Subscription(
+            topics={"trade"}, mode="digest", digest_time="09:00"))
+
+    def meanwhile(chat: Chat, attempt: int) -> None:
+        if chat.chat_id != "a":
+            return None
+        for key, change in (("console:a", {"language": "ru"}),  # /language ru in chat a
+                            ("console:b", {"paused": True})):  # /pause in chat b
+            stored = store.get_chat(key)
+            assert stored is not None
+            for name, value in change.items():
+                setattr(stored, name, value)
+            store.save_chat(stored)
+        return None
+
+    transport.fail_when = meanwhile
+    with Store(tmp_path) as store:
+        store.save_chat(digest_chat("a"))
+        store.save_chat(digest_chat("b"))
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        store.ingest([release(1, ["trade"])], now=clock())
+        await delivery.send_digests()
+        assert [s.chat_id for s in transport.sent] == ["a"]  # b was paused before its turn
+        a, b = store.get_chat("console:a"), store.get_chat("console:b")
+        assert a is not None and b is not None
+        assert a.language == "ru" and a.last_digest_on == "2026-03-02"
+        assert b.paused
+        await delivery.stop()
