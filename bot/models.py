@@ -184,6 +184,8 @@ class Chat:
     created_at: datetime | None = None
     deactivated_reason: str | None = None
     last_digest_on: str | None = None  # ISO date of the last digest sent
+    # a digest came due while /pause or /quiet held it: it goes when they open (even next day)
+    digest_held: bool = False
     # what an alert's button ("Mute", "Unsubscribe") changed, for its "Undo": the token the
     # Undo button carries, and the topics and keywords followed before the change
     undo_token: str = ""

@@ -1,5 +1,6 @@
 """The daily and weekly digests: which digest chats are due now, and each sent once a day at
-most (a weekly one only on its day), unless /pause or /quiet holds it back."""
+most (a weekly one only on its day); one that /pause (keeping) or /quiet holds back goes when
+they end, even on the next day."""
 
 from __future__ import annotations
 
@@ -28,13 +29,18 @@ async def send_due_digests(delivery: Delivery) -> None:
         sub = chat.subscription
         if not chat.active or sub.mode != "digest" or chat.last_digest_on == today:
             continue
-        if hhmm < sub.digest_time or chat.platform not in delivery.transports:
+        if chat.platform not in delivery.transports:
             continue
-        if sub.digest_weekday is not None and now_local.weekday() != sub.digest_weekday:
+        on_time = hhmm >= sub.digest_time and (sub.digest_weekday is None
+                                               or now_local.weekday() == sub.digest_weekday)
+        if not on_time and not chat.digest_held:
             continue
         door = gate(chat, now, delivery.tz)
         if door.kind == "drop":  # paused: this digest's releases are dropped
             delivery.store.record_delivered(chat.key, delivery.store.max_seq)
+        if door.kind == "hold" and not chat.digest_held:  # it goes when the gate opens
+            chat.digest_held = True
+            delivery.store.save_chat(chat)
         if door.kind != "open":
             continue
         floor = max(delivery.store.cursor(chat.key), chat.since_seq)
@@ -59,5 +65,5 @@ async def send_due_digests(delivery: Delivery) -> None:
             chat = delivery.store.get_chat(chat.key)
             if chat is None:
                 continue
-        chat.last_digest_on = today
+        chat.last_digest_on, chat.digest_held = today, False
         delivery.store.save_chat(chat)

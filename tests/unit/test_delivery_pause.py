@@ -205,3 +205,28 @@ async def test_a_command_during_the_digest_round_is_kept_and_obeyed(tmp_path: Pa
         assert a.language == "ru" and a.last_digest_on == "2026-03-02"
         assert b.paused
         await delivery.stop()
+
+
+async def test_a_digest_due_in_quiet_hours_goes_when_they_end_past_midnight(
+        tmp_path: Path) -> None:
+    transport, clock = RecordingTransport(), Clock(MONDAY.replace(hour=19))  # 23:00 in Baku
+    with Store(tmp_path) as store:
+        store.save_chat(Chat("console", "d", quiet_hours="22:00-08:00", subscription=Subscription(
+            topics={"trade"}, mode="digest", digest_time="23:00")))
+        store.save_chat(Chat("console", "w", quiet_hours="22:00-08:00", subscription=Subscription(
+            topics={"trade"}, mode="digest", digest_time="23:00", digest_weekday=0)))
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        store.ingest([release(1, ["trade"])], now=clock())
+        await delivery.send_digests()
+        assert transport.sent == []  # quiet
+        clock.advance(hours=8, minutes=30)  # Tuesday 07:30: still quiet
+        await delivery.send_digests()
+        assert transport.sent == []
+        clock.advance(minutes=30)  # 08:00: quiet hours are over
+        await delivery.send_digests()
+        assert sorted(s.chat_id for s in transport.sent) == ["d", "w"]
+        for _ in range(4):  # once: the rest of Tuesday brings no other
+            clock.advance(hours=4)
+            await delivery.send_digests()
+        assert len(transport.sent) == 2
+        await delivery.stop()
