@@ -15,12 +15,15 @@ from tinydb import Query, TinyDB
 from bot.models import Chat, FeedSpec, FeedState
 from bot.store.codec import (
     chat_to_doc,
+    compact_chat_doc,
     doc_to_chat,
     doc_to_feed_spec,
     doc_to_feed_state,
     feed_spec_to_doc,
     feed_state_to_doc,
+    intern_chat_values,
 )
+from bot.store.files import storage_of
 from bot.store.journal import Journal
 
 
@@ -95,43 +98,64 @@ class Feeds:
 
 
 class Chats:
-    """chats.json: table "chats", one document per chat, found by its key "platform:id"."""
+    """chats.json: table "chats", one document per chat, found by its key "platform:id".
+
+    The documents are held once, as TinyDB's storage parsed them (compacted at open: see
+    `codec.compact_chat_doc`), and read from there without TinyDB's per-document copies: at
+    10,000 chats a copy of the table is ~10 MB, and delivery asks for every chat."""
+
+    TABLE = "chats"
+    COMPACT_KEYS = 12  # a document with more keys is compacted at open (most have 8-9)
 
     def __init__(self, db: TinyDB) -> None:
         self.db = db
         self._ids: dict[str, int] | None = None  # chat key -> doc id, built on first use
         self.version = 0  # bumped on every change (delivery caches its routing on it)
+        rows = self._rows()
+        for doc_id, doc in rows.items():  # same meaning, less memory; written at the next save
+            if len(doc) > self.COMPACT_KEYS:  # written by an earlier version: every field
+                rows[doc_id] = compact_chat_doc(doc)
+            else:
+                intern_chat_values(doc)
+
+    def _rows(self) -> dict[str, dict[str, Any]]:
+        """The table as stored (doc id as a string -> document): read, never changed here."""
+        tables = storage_of(self.db).read() or {}
+        rows = tables.get(self.TABLE)
+        return rows if isinstance(rows, dict) else {}
 
     def _doc_ids(self) -> dict[str, int]:
         if self._ids is None:
-            self._ids = {d["key"]: d.doc_id for d in self.db.table("chats").all()}
+            self._ids = {d["key"]: int(doc_id) for doc_id, d in self._rows().items()}
         return self._ids
 
     def get(self, key: str) -> Chat | None:
         doc_id = self._doc_ids().get(key)
-        doc = self.db.table("chats").get(doc_id=doc_id) if doc_id else None
+        doc = self._rows().get(str(doc_id)) if doc_id else None
         return doc_to_chat(doc) if isinstance(doc, dict) else None
 
     def count(self) -> int:
-        return len(self.db.table("chats"))
+        return len(self._rows())
 
     def all(self, platform: str | None = None) -> list[Chat]:
-        docs = self.db.table("chats").all()
-        return [doc_to_chat(d) for d in docs if platform is None or d["platform"] == platform]
+        return [doc_to_chat(d) for d in self._rows().values()
+                if platform is None or d["platform"] == platform]
 
     def save(self, chat: Chat) -> None:
-        table = self.db.table("chats")
+        table = self.db.table(self.TABLE)
         ids = self._doc_ids()
         doc_id = ids.get(chat.key)
+        doc = chat_to_doc(chat)
         if doc_id is None:
-            ids[chat.key] = table.insert(chat_to_doc(chat))
-        else:
-            table.update(chat_to_doc(chat), doc_ids=[doc_id])
+            ids[chat.key] = table.insert(doc)
+        else:  # the whole document replaced: a field back to its default is left out of it
+            known = doc_id
+            table._update_table(lambda rows: rows.__setitem__(known, doc))
         self.version += 1
 
     def save_many(self, chats: Iterable[Chat]) -> None:
         """Many chats in one write (bulk set-up, benchmarks)."""
-        table = self.db.table("chats")
+        table = self.db.table(self.TABLE)
         chats = list(chats)
         table.remove(Query().key.one_of([c.key for c in chats]))
         table.insert_multiple(chat_to_doc(c) for c in chats)
@@ -141,7 +165,7 @@ class Chats:
     def remove(self, key: str) -> None:
         doc_id = self._doc_ids().get(key)
         if doc_id is not None:
-            self.db.table("chats").remove(doc_ids=[doc_id])
+            self.db.table(self.TABLE).remove(doc_ids=[doc_id])
             self._doc_ids().pop(key, None)
 
 

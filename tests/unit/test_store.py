@@ -1,6 +1,6 @@
 import json
 import os
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -56,6 +56,53 @@ def test_chats_feed_state_and_cursors_persist(tmp_path: Path) -> None:
         assert store.get_chat("telegram:42").subscription.topics == {"wco"}  # type: ignore
         assert store.feed_state("f").etag == '"abc"'
         assert store.cursor("telegram:42") == 7
+
+
+def test_a_setting_back_to_its_default_survives_a_restart(tmp_path: Path) -> None:
+    """Chat documents leave out empty defaults: saving a chat replaces its whole document, so
+    /resume after /pause, or a cleared keyword list, is what the next start reads."""
+    until = datetime(2030, 1, 2, tzinfo=UTC)
+    paused = Chat("telegram", "42", title="Ops", paused=True, paused_until=until,
+                  quiet_hours="22:00-07:00", deactivated_reason="blocked",
+                  subscription=Subscription(topics={"wco"}, keywords={"tariff"},
+                                            digest_weekday=4, added_at={"topic:wco": 3}))
+    with Store(tmp_path) as store:
+        store.save_chat(paused)
+    with Store(tmp_path) as store:
+        assert store.get_chat("telegram:42") == paused
+        store.save_chat(replace(paused, paused=False, paused_until=None, quiet_hours="",
+                                deactivated_reason=None,
+                                subscription=Subscription(topics={"wco"})))
+    with Store(tmp_path) as store:
+        chat = store.get_chat("telegram:42")
+        assert chat is not None and store.chats() == [chat]
+        assert (chat.paused, chat.paused_until, chat.quiet_hours, chat.deactivated_reason) == (
+            False, None, "", None)
+        assert chat.subscription == Subscription(topics={"wco"})
+        assert chat.title == "Ops"
+
+
+def test_chats_stored_by_an_earlier_version_read_the_same(tmp_path: Path) -> None:
+    """A chats.json with every field written out (as before compact documents) opens to the
+    same chats, and is written compact at the next save."""
+    chats = [Chat("telegram", str(n), language="az", since_seq=n,
+                  subscription=Subscription(topics={"wco"}, mode="daily")) for n in range(50)]
+    full = {"chats": {str(n + 1): {**asdict(c), "key": c.key, "created_at": None,
+                                   "paused_until": None,
+                                   "subscription": {**asdict(c.subscription),
+                                                    "topics": ["wco"], "keywords": []}}
+                      for n, c in enumerate(chats)}}
+    with Store(tmp_path) as store:
+        store.save_chat(Chat("slack", "C1"))
+    (tmp_path / "chats.json").write_text(json.dumps(full))
+    size = (tmp_path / "chats.json").stat().st_size
+    with Store(tmp_path) as store:
+        assert store.chats() == chats and store.count_chats() == 50
+        assert store.get_chat("telegram:7") == chats[7]
+        store.save_chat(replace(chats[0], title="first"))
+    assert (tmp_path / "chats.json").stat().st_size < size / 2
+    with Store(tmp_path) as store:
+        assert store.chats() == [replace(chats[0], title="first"), *chats[1:]]
 
 
 def test_corrupt_file_is_refused_with_the_backup_to_restore(tmp_path: Path) -> None:
