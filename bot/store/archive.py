@@ -42,6 +42,10 @@ class Archive:
         # releases whose story is not their own, so the index stays small
         self._joined: dict[str, list[str]] = {}
         self._loaded: OrderedDict[str, TinyDB] = OrderedDict()  # parsed month files, LRU
+        # new releases are numbered above this too: the highest sequence number the chats'
+        # delivery has passed, which is above max_seq when a month came back from an older
+        # backup (numbers given again would be taken as delivered, and never sent)
+        self.seq_floor = 0
         self.bytes_written = 0  # month files and catalogues, by this process
         self._load_catalogues()
 
@@ -273,7 +277,7 @@ class Archive:
             else:
                 result.seen += 1
         writes: dict[str, Writes] = {}
-        next_seq = self.max_seq
+        next_seq = max(self.max_seq, self.seq_floor)
         for item in sorted(fresh.values(), key=lambda i: (i.published, i.id)):
             next_seq += 1
             item.seq = next_seq

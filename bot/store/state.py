@@ -211,6 +211,9 @@ class Cursors:
     def get(self, key: str) -> int:
         return self._cursors.get(key, 0)
 
+    def highest(self) -> int:
+        return max(self._cursors.values(), default=0)
+
     def record(self, key: str, seq: int) -> None:
         """Note that `key` has everything up to `seq`. Durable after `flush()`."""
         if seq <= self._cursors.get(key, 0):

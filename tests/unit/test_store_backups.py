@@ -224,3 +224,29 @@ def test_a_backup_cut_by_a_full_disk_leaves_the_copies_as_they_were(
     monkeypatch.undo()  # space again
     Store(tmp_path).close()
     assert [_backup_chats(tmp_path, n) for n in (1, 2)] == [45, 40]
+
+
+def test_a_release_stored_after_a_month_is_restored_reaches_the_chats(tmp_path: Path) -> None:
+    """A damaged month is restored from the copy taken at the last start, which lacks what
+    was stored (and delivered) since: the releases stored next must still come after every
+    chat's delivery cursor, or they are never sent."""
+    def release(n: int) -> Item:
+        return Item(id=f"r{n}", feed_id="f", url=f"https://customs.example/{n}", title=f"T{n}",
+                    body="B", published=datetime(2026, 5, n, tzinfo=UTC), content_hash=f"h{n}")
+
+    with Store(tmp_path) as store:
+        store.ingest([release(1), release(2)])
+    with Store(tmp_path) as store:  # the copy of 2026-05 holds r1 and r2
+        store.ingest([release(3)])
+        store.record_delivered("telegram:1", 3)  # r3 went out
+        store.flush_cursors()
+    month = tmp_path / "releases" / "2026-05.json"
+    month.write_bytes(b"\x00garbage")
+    with pytest.raises(StoreCorrupt):
+        Store(tmp_path)
+    restore(DataDir(tmp_path, 3), "releases/2026-05.json")
+    with Store(tmp_path) as store:
+        assert store.count_items() == 2
+        store.ingest([release(4)])
+        waiting = [i.id for i in store.items_after(store.cursor("telegram:1"))]
+        assert waiting == ["r4"]
