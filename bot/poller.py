@@ -21,6 +21,7 @@ from bot.sources import Fetcher, FetchError, NotAFeed, poll_source
 from bot.sources.ids import settle_shared_ids
 from bot.sources.quality import degrades
 from bot.store import Store
+from bot.store.state import Feeds
 from bot.summary import capped
 
 log = logging.getLogger("newsbot.poller")
@@ -186,6 +187,7 @@ class Poller:
         self.store_writes = StoreWrites()
         self.first_poll_done = asyncio.Event()
         self._running = False  # run() is scheduling polls: a feed added now starts at once
+        self._flush_timer: asyncio.TimerHandle | None = None  # see _save_state
         # polls that finish together are stored together (bot/poll_batch.py)
         self._batch = IngestBatcher(
             lambda items, notify, now: ingest_items(self.store, self.classifier, self.index,
@@ -288,7 +290,7 @@ class Poller:
             state.initialised = True
         state.alerted = False
         freshness = self._freshness(spec, state, result.new, now, backlog=not notify)
-        self.store.save_feed_state(state)
+        self._save_state(state)
         log.info("event=poll feed=%s new=%d updated=%d seen=%d backlog=%s", spec.id,
                  len(result.new), len(result.updated), result.seen, not notify)
         if recovered and self.on_health:
@@ -346,12 +348,27 @@ class Poller:
             alert = "failing"
         if alert:
             state.alerted = True
-        self.store.save_feed_state(state)
+        self._save_state(state)
         log.warning("event=poll_failed feed=%s failures=%d error=%s", spec.id,
                     state.consecutive_failures, error)
         if alert and self.on_health:
             await self.on_health(spec, state, alert)
         return PollReport(spec.id, False, error=error)
+
+    def _save_state(self, state: FeedState) -> None:
+        """Save a feed's state; what the store writes behind is written a second later at the
+        latest, not at the next save (minutes away when every feed has polled)."""
+        self.store.save_feed_state(state)
+        if self._flush_timer is None and self.store.feed_states_pending():
+            self._flush_timer = asyncio.get_running_loop().call_later(
+                Feeds.FLUSH_SECONDS, self._flush_states)
+
+    def _flush_states(self) -> None:
+        self._flush_timer = None
+        try:
+            self.store.flush_feed_states()
+        except OSError as exc:  # kept in memory: written by a later save, flush or close
+            log.warning("event=feed_states_not_written error=%s", exc)
 
     async def poll_all(self) -> list[PollReport]:
         """One pass over every feed, concurrently; one failing feed never stops the others."""

@@ -31,7 +31,8 @@ class Feeds:
     """feeds.json: table "state" (one FeedState per feed), table "added" (admin-added feeds).
 
     The states are kept in memory and written behind: a save writes the file at most once
-    every FLUSH_SECONDS (the rest at the next save after that, `flush()` or close). Each write
+    every FLUSH_SECONDS (the rest at the next save after that, `flush()` - which the poller
+    calls FLUSH_SECONDS after a save left states unwritten - or close). Each write
     re-encodes every feed's state, so writing on every poll cost O(feeds) per poll: 11 ms at
     1,000 feeds. A crash loses at most the last second's validators and health, which the
     next poll rebuilds (a 200 instead of a 304; stored releases are recognised by id)."""
@@ -61,6 +62,10 @@ class Feeds:
         self._dirty.add(state.feed_id)
         if time.monotonic() - self._written_at >= self.FLUSH_SECONDS:
             self.flush()
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._dirty)
 
     def flush(self) -> None:
         """Write the states saved since the last write (one write of feeds.json)."""

@@ -263,6 +263,10 @@ class Store:
     def flush_feed_states(self) -> None:
         self._feeds.flush()
 
+    def feed_states_pending(self) -> bool:
+        """Whether feed states saved are not written yet."""
+        return self._feeds.pending
+
     def admin_feeds(self) -> list[FeedSpec]:
         return self._feeds.admin_feeds()
 

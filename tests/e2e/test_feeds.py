@@ -14,6 +14,7 @@ from bot.models import FeedSpec
 from bot.poller import Poller
 from bot.sources import Fetcher
 from bot.store import Store
+from tests.conftest import until
 from tests.fakes.feed_server import Entry, Fault, FeedServer
 
 BAKU = ZoneInfo("Asia/Baku")
@@ -200,3 +201,26 @@ async def test_feeds_answering_together_are_stored_together(tmp_path: Path,
         # full month files in all (measured); stored together: 2 to 5
         assert store.release_bytes_written() < 10 * month
         assert all(not i.notify for i in store.iter_items())  # every feed's first backlog
+
+
+async def test_a_feed_state_written_behind_reaches_the_disk_without_another_poll(
+        tmp_path: Path, feeds: FeedServer) -> None:
+    """Feed states are written at most once a second: one saved within a second of another
+    must still be on disk soon after, not at the feed's next poll minutes later (a crash
+    meanwhile would take a new feed back to its first poll: its next releases archived as
+    backlog, never pushed)."""
+    feeds.publish("a", *releases(1))
+    feeds.publish("b", *releases(2))
+    specs = [FeedSpec(id=n, url=feeds.url(n), interval_seconds=600) for n in ("a", "b")]
+    fetcher = Fetcher(FetchSettings(timeout_seconds=5, connect_timeout_seconds=5))
+    with Store(tmp_path) as store:
+        poller = Poller(store, fetcher, Classifier(), None, specs, fetcher.settings, BAKU)
+        assert (await poller.poll_feed(specs[0])).ok  # written at once
+        assert (await poller.poll_feed(specs[1])).ok  # within the second: written behind
+
+        def on_disk() -> bool:  # what a restart after kill -9 would read
+            with Store(tmp_path, read_only=True) as after_crash:
+                return after_crash.feed_state("b").initialised
+
+        await until(on_disk, timeout=10, what="feed b's state on disk")
+        await fetcher.aclose()
