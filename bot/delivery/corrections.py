@@ -48,10 +48,17 @@ class Corrections:
         self._tasks: set[asyncio.Task[int]] = set()
 
     def submit(self, items: list[Item]) -> None:
-        """Edit, in the background, the messages sent of these corrected releases."""
+        """Edit, in the background, the messages sent of these corrected releases so far (the
+        ones sent later, built before the correction, are delivery's: `submit_sent`)."""
         if self.window <= timedelta(0) or not items:
             return
-        task = asyncio.ensure_future(self.correct(items))
+        self.submit_sent([(item, sent) for item in items for sent in self.due(item)])
+
+    def submit_sent(self, jobs: list[tuple[Item, SentStory]]) -> None:
+        """Edit, in the background, each message `sent` to show its corrected `item`."""
+        if self.window <= timedelta(0) or not jobs:
+            return
+        task = asyncio.ensure_future(self._run(jobs))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -72,7 +79,9 @@ class Corrections:
 
     async def correct(self, items: list[Item]) -> int:
         """Edit every message due for `items`, chats in parallel; the number edited."""
-        jobs = [(item, sent) for item in items for sent in self.due(item)]
+        return await self._run([(item, sent) for item in items for sent in self.due(item)])
+
+    async def _run(self, jobs: list[tuple[Item, SentStory]]) -> int:
         done = await asyncio.gather(*(self._edit(item, sent) for item, sent in jobs))
         return sum(done)
 

@@ -60,6 +60,7 @@ class _Job:
     entries: list[tuple[Story, Item]]  # the stories it notifies of (edition shown)
     done: list[Item]  # the queued releases it decides
     held_digest: bool = False
+    hashes: tuple[str, ...] = ()  # the entries' content as built (a correction may follow)
 
 
 def matches(chat: Chat, item: Item) -> bool:
@@ -335,10 +336,13 @@ class Delivery:
                 now = self.clock()
                 # an alert's message id (a digest's is not kept: it is never edited)
                 message_id = self.sender.message_ids.pop(key, "")
-                for story, edition in job.entries:
-                    self.store.record_story_sent(SentStory(
-                        key, story.id, edition.id, now,
-                        "" if job.held_digest else message_id))
+                message_id = "" if job.held_digest else message_id
+                sent = [SentStory(key, story.id, edition.id, now, message_id)
+                        for story, edition in job.entries]
+                for record in sent:
+                    self.store.record_story_sent(record)
+                if message_id:
+                    self._correct_sent(job, sent)
                 for item in job.done:
                     if item in queue.items:  # stop() may have cleared it
                         queue.items.remove(item)
@@ -395,7 +399,16 @@ class Delivery:
             return None
         item, story, edition = found
         reply = alert_reply(chat, story, edition, self.tz, self.topic_label)
-        return _Job(reply, [(story, edition)], [item])
+        return _Job(reply, [(story, edition)], [item], hashes=(edition.content_hash,))
+
+    def _correct_sent(self, job: _Job, sent: list[SentStory]) -> None:
+        """A release corrected while its built alert waited its turn: that alert is edited."""
+        stale = []
+        for (_, edition), built, record in zip(job.entries, job.hashes, sent, strict=False):
+            current = self.story(edition).editions.get(edition.language, edition)
+            if current.id == edition.id and current.content_hash != built:
+                stale.append((current, record))
+        self.corrections.submit_sent(stale)
 
     async def _thread_gone(self, chat: Chat) -> None:
         """A forum topic was deleted: its record is off; the group's General topic is told

@@ -190,3 +190,47 @@ async def test_digest_mode_sends_one_message_at_its_time(tmp_path: Path) -> None
         assert len(transport.sent) == 1
         assert "3 new releases" in transport.sent[0].reply.plain()
         assert store.cursor("console:d") == 3
+
+
+async def test_a_correction_while_its_alert_waits_its_turn_reaches_that_alert(
+        tmp_path: Path) -> None:
+    """The release is corrected while a chat's alert of it waits its turn (built, not yet sent:
+    one send at a time here, as in a long fan-out): that alert is edited too once sent, not
+    left with the old title."""
+    from dataclasses import dataclass, field
+
+    from bot.models import Reply
+
+    @dataclass
+    class EditingTransport(RecordingTransport):
+        edits: list[tuple[str, str, str]] = field(default_factory=list)
+
+        async def send(self, chat: Chat, reply: Reply) -> str:  # type: ignore[override]
+            await super().send(chat, reply)
+            return f"m{len(self.sent)}"
+
+        async def edit(self, chat: Chat, message_id: str, reply: Reply) -> None:
+            self.edits.append((chat.chat_id, message_id, reply.cards[0].title))
+
+    transport = EditingTransport(limits=RateLimits(concurrency=1), latency=0.01)
+    with Store(tmp_path) as store:
+        store.save_chat(chat("a", {"trade"}))
+        store.save_chat(chat("b", {"trade"}))
+        store.ingest([release(1, ["trade"])])
+        delivery = Delivery(store, {"console": transport}, BAKU)
+
+        def corrected_meanwhile(c: Chat, attempt: int) -> None:
+            if attempt == 1:  # the source fixed its title during the first chat's send
+                fixed = release(1, ["trade"])
+                fixed.title, fixed.content_hash = "Release 1 (corrected)", "h1-fixed"
+                delivery.correct(store.ingest([fixed]).updated)
+            return None
+
+        transport.fail_when = corrected_meanwhile
+        delivery.scan()
+        await delivery.drain(timeout=10)
+        await delivery.corrections.wait()
+        assert [s.title for s in transport.sent] == ["Release 1", "Release 1"]  # both built
+        assert sorted(transport.edits) == [("a", "m1", "Release 1 (corrected)"),
+                                           ("b", "m2", "Release 1 (corrected)")]
+        await delivery.stop()
