@@ -61,6 +61,11 @@ class Broadcaster:
     async def _send(self, chat: Chat, text: str) -> bool:
         reply = announcement(text, chat.language)
         for _ in range(ATTEMPTS):
+            # read at its turn: a chat unbound or found gone since Confirm is skipped
+            current = self.store.get_chat(chat.key)
+            if current is None or not current.active:
+                return False
+            chat = current
             outcome = await self.sender.send(chat, reply)
             if outcome == "sent":
                 return True

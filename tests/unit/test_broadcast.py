@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.delivery import Delivery
+import pytest
+
+from bot.delivery import Delivery, broadcast
 from bot.models import Chat
 from bot.platforms.base import RateLimits
 from bot.store import Store
@@ -49,4 +51,35 @@ async def test_a_broadcast_reaches_each_active_chat_once_and_reports(tmp_path: P
         await until(lambda: transport.attempts >= 12, what="the second round and its report")
         await until(lambda: not broadcaster._tasks, what="the second broadcast done")
         assert store.get_chat("console:admin2") is None and store.get_chat("console:admin") is None
+        await delivery.stop()
+
+
+async def test_a_chat_unbound_while_a_broadcast_runs_is_not_sent_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audience is counted at Confirm; a chat deactivated before its turn (a channel
+    unbound, a chat found gone by an alert) is skipped, and its record is left as it is."""
+    monkeypatch.setattr(broadcast, "AT_ONCE", 1)  # one chat at a time: a long broadcast
+    transport = RecordingTransport()
+    with Store(tmp_path) as store:
+        for chat_id in ("a", "b", "c"):
+            store.save_chat(Chat("console", chat_id))
+        delivery = Delivery(store, {"console": transport}, BAKU)
+
+        def unbind_b(chat: Chat, attempt: int) -> None:
+            if chat.chat_id == "a":  # meanwhile an admin unbinds b (/channel remove)
+                b = store.get_chat("console:b")
+                assert b is not None
+                b.active, b.deactivated_reason = False, "removed by an administrator"
+                store.save_chat(b)
+            return None
+
+        transport.fail_when = unbind_b
+        assert delivery.broadcasts.start("Hello", Chat("console", "admin")) == 3
+        report = await until(lambda: next((s for s in transport.sent if s.chat_id == "admin"),
+                                          None), what="the report to the admin")
+        assert sorted(s.chat_id for s in transport.sent) == ["a", "admin", "c"]
+        assert "reached 2 of 3 chats" in report.reply.plain()
+        b = store.get_chat("console:b")
+        assert b is not None and not b.active
+        assert b.deactivated_reason == "removed by an administrator"
         await delivery.stop()
