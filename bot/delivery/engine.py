@@ -154,10 +154,13 @@ class Delivery:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=digest_every)
             self._wake.clear()
-            self.scan()
-            if time.monotonic() - last_digest >= digest_every:
-                last_digest = time.monotonic()
-                await self.send_digests()
+            try:  # a failing round (a full disk) is logged; the next wake-up tries again
+                self.scan()
+                if time.monotonic() - last_digest >= digest_every:
+                    last_digest = time.monotonic()
+                    await self.send_digests()
+            except Exception:
+                log.exception("event=delivery_round_failed")
 
     async def drain(self, timeout: float | None = None) -> None:
         """Until no chat has a send to make now (held releases may remain: see `settle`)."""
@@ -319,12 +322,8 @@ class Delivery:
                 self._queues.setdefault(new_key, queue)
                 key = new_key
                 continue
-            if chat is None or not chat.active:
-                queue.items.clear()
-                queue.held.clear()
-                return
-            if chat.platform not in self.transports:
-                # platform off: the cursor keeps it pending for the next start
+            if chat is None or not chat.active or chat.platform not in self.transports:
+                # gone, or its platform off (the cursor keeps it pending for the next start)
                 queue.items.clear()
                 queue.held.clear()
                 return

@@ -230,3 +230,36 @@ async def test_a_digest_due_in_quiet_hours_goes_when_they_end_past_midnight(
             await delivery.send_digests()
         assert len(transport.sent) == 2
         await delivery.stop()
+
+
+async def test_a_failing_digest_round_does_not_stop_delivery(tmp_path: Path) -> None:
+    """A digest round that fails (the disk was full as its progress was written) is logged;
+    delivery goes on: alerts still go out, and the digest is tried again."""
+    import asyncio
+
+    from tests.conftest import until
+
+    transport, clock = RecordingTransport(), Clock(MONDAY.replace(hour=6))  # 10:00 in Baku
+    with Store(tmp_path) as store:
+        store.save_chat(Chat("console", "d", subscription=Subscription(
+            topics={"trade"}, mode="digest", digest_time="09:00")))
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        store.ingest([release(1, ["trade"])], now=clock())
+        flush = store.flush_cursors
+        failures = [OSError(28, "No space left on device")]
+
+        def full_disk_once() -> None:
+            if failures:
+                raise failures.pop()
+            flush()
+
+        store.flush_cursors = full_disk_once  # type: ignore[method-assign]
+        runner = asyncio.create_task(delivery.run(digest_every=0.05))
+        await until(lambda: not failures, what="the failed write")
+        store.save_chat(follower("i", ("trade",)))
+        store.ingest([release(2, ["trade"])], now=clock())
+        delivery.wake()
+        await until(lambda: transport.titles("i"), what="an alert after the failed round")
+        assert not runner.done()
+        await delivery.stop()
+        runner.cancel()
