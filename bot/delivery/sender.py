@@ -151,6 +151,10 @@ class Sender:
     def deactivate(self, chat: Chat, reason: str) -> None:
         chat.active = False
         chat.deactivated_reason = reason
-        self.store.save_chat(chat)
+        # the stored record, as it is now (settings kept); a chat without one gets none
+        stored = self.store.get_chat(chat.key)
+        if stored is not None:
+            stored.active, stored.deactivated_reason = False, reason
+            self.store.save_chat(stored)
         self.stats.deactivated += 1
         log.info("event=chat_deactivated chat=%s reason=%s", chat.key, reason)

@@ -234,3 +234,29 @@ async def test_a_correction_while_its_alert_waits_its_turn_reaches_that_alert(
         assert sorted(transport.edits) == [("a", "m1", "Release 1 (corrected)"),
                                            ("b", "m2", "Release 1 (corrected)")]
         await delivery.stop()
+
+
+async def test_a_forum_notice_that_fails_keeps_the_general_topics_settings(
+        tmp_path: Path) -> None:
+    """A forum topic was deleted and the notice to the group's General topic finds the group
+    gone: the General topic's record is deactivated with its settings kept (not replaced by an
+    empty one); a group whose General topic has no record gets none."""
+    from bot.platforms.base import ThreadGoneError
+
+    transport = RecordingTransport()
+    transport.faults = {"-100:7": [ThreadGoneError("Bad Request: message thread not found")],
+                        "-100": [PermanentSendError("Forbidden: bot was kicked")],
+                        "-200:5": [ThreadGoneError("Bad Request: message thread not found")],
+                        "-200": [PermanentSendError("Forbidden: bot was kicked")]}
+    with Store(tmp_path) as store:
+        store.save_chat(chat("-100", {"demining"}, kind="group"))
+        store.save_chat(chat("-100:7", {"trade"}, kind="group"))
+        store.save_chat(chat("-200:5", {"trade"}, kind="group"))
+        store.ingest([release(1, ["trade"])])
+        delivery = await run_delivery(store, transport)
+        general = store.get_chat("console:-100")
+        assert general is not None and not general.active
+        assert general.subscription.topics == {"demining"}  # kept for a /start later
+        assert store.get_chat("console:-200") is None
+        assert transport.attempts == 4 and transport.sent == []
+        await delivery.stop()
