@@ -19,6 +19,7 @@ from bot.store.files import DataDir, StoreError, atomic_write
 from bot.store.journal import read_lines
 from bot.store.sent import SentStories, sent_line
 from bot.store.state import Cursors, cursor_line
+from bot.store.store import DERIVED_FILES
 
 STATE_FILES = ("meta.json", "feeds.json", "chats.json", "cursors.json")
 JOURNALS: dict[str, Callable[[str], Any]] = {Cursors.JOURNAL: cursor_line,
@@ -91,6 +92,14 @@ def _keep_current(data: DataDir, path: Path) -> str:
             f"backup ({data.copies.copy(path, 1)}), so the next start accepts it")
 
 
+def _drop_derived(data: DataDir) -> None:
+    """A month of the archive changed under them: the data derived from the archive (the
+    search index snapshot, which would still find the releases it no longer holds) goes, and
+    is made again at the next start."""
+    for derived in DERIVED_FILES:
+        (data.root / derived).unlink(missing_ok=True)
+
+
 def restore(data: DataDir, name: str, copy: int | None = None,
             keep_current: bool = False) -> str:
     """Restore FILE (see the module's doc); returns what was done, for the operator."""
@@ -99,6 +108,8 @@ def restore(data: DataDir, name: str, copy: int | None = None,
     try:
         if path.name in JOURNALS and path.parent == data.root:
             return _repair_journal(data, path)
+        if path.parent.name == "releases":
+            _drop_derived(data)
         if keep_current:
             return _keep_current(data, path)
         if copy is not None:

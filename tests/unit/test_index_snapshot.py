@@ -11,6 +11,8 @@ from bot.config import Settings
 from bot.models import Item
 from bot.poller import ingest_items
 from bot.store import INDEX_SNAPSHOT, Store
+from bot.store.files import DataDir
+from bot.store.restore import restore
 
 
 def release(n: int, body: str) -> Item:
@@ -136,3 +138,28 @@ async def test_a_correction_polled_while_the_index_is_built_is_not_undone(
     finally:
         app.store.close()
         await app.fetcher.aclose()
+
+
+async def test_a_month_restored_from_its_backup_is_searched_as_restored(tmp_path: Path) -> None:
+    """`newsbot restore releases/YYYY-MM.json` puts back an older copy of a month: the index
+    snapshot, saved from the month as it was, must not keep answering with releases the
+    archive no longer holds (the rest of the archive is newer, so its position says nothing)."""
+    with Store(tmp_path) as store:
+        store.ingest([release(1, "Heroin seized at Astara."), release(40, "Parcels abroad.")])
+    with Store(tmp_path) as store:  # the copies of January and February taken at this start
+        store.ingest([release(2, "Demining equipment handed over."),
+                      release(41, "Tobacco smuggled by sea.")])
+    app = await run_briefly(settings_for(tmp_path))
+    assert hits(app, "demining") == ["r2"]
+    await app.stop()
+    month = tmp_path / "releases" / "2025-01.json"
+    month.write_bytes(b"garbage")
+    restore(DataDir(tmp_path, 3), "releases/2025-01.json", copy=2)  # the one before r2
+
+    app = await run_briefly(settings_for(tmp_path))
+    try:
+        assert app.store.get_item("r2") is None and app.store.max_seq == 4
+        assert hits(app, "demining") == []
+        assert hits(app, "heroin") == ["r1"] and hits(app, "tobacco") == ["r41"]
+    finally:
+        await app.stop()
