@@ -21,6 +21,11 @@ BATCH_WAIT = 0.05
 Ingest = Callable[[list[Item], bool, datetime], IngestResult]
 
 
+def _fail(done: asyncio.Future[IngestResult], exc: Exception) -> None:
+    if not done.done():
+        done.set_exception(exc)
+
+
 class IngestBatcher:
     def __init__(self, ingest: Ingest, in_flight: Callable[[], int]) -> None:
         self._ingest = ingest
@@ -50,10 +55,22 @@ class IngestBatcher:
             try:
                 results = self._store([(items, notify) for items, notify, _, _ in batch],
                                       max(now for _, _, now, _ in batch))
-            except Exception as exc:  # each poll reports it (an OSError: the disk refused)
+            except OSError as exc:  # the disk refused: each poll reports it
                 for *_, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
+                    _fail(done, exc)
+                continue
+            except Exception as exc:  # a release the ingest cannot take: its poll alone fails
+                if len(batch) == 1:
+                    _fail(batch[0][3], exc)
+                    continue
+                for items, notify, now, done in batch:  # what was stored is seen as such
+                    try:
+                        result = self._store([(items, notify)], now)[0]
+                    except Exception as one:
+                        _fail(done, one)
+                    else:
+                        if not done.done():
+                            done.set_result(result)
                 continue
             for (*_, done), result in zip(batch, results, strict=True):
                 if not done.done():

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.classify import Classifier
+from bot.classify import Classifier, TopicMatch
 from bot.config import FetchSettings
 from bot.models import FeedSpec
 from bot.poller import Poller
@@ -224,3 +224,36 @@ async def test_a_feed_state_written_behind_reaches_the_disk_without_another_poll
 
         await until(on_disk, timeout=10, what="feed b's state on disk")
         await fetcher.aclose()
+
+
+class BrokenOnOneRelease(Classifier):
+    """A topic rule with a bug that one release's text sets off (a fault put in on purpose)."""
+
+    def classify(self, title: str, body: str, language: str = "") -> list[TopicMatch]:
+        if "Zero" in body:
+            raise OverflowError("date value out of range")
+        return super().classify(title, body, language)
+
+
+async def test_a_release_that_breaks_the_ingest_does_not_stop_the_feeds_polled_with_it(
+        tmp_path: Path, feeds: FeedServer) -> None:
+    """Polls that finish together are stored together: a release the ingest cannot take must
+    cost only its own feed's poll, not the releases of every feed polled with it."""
+    feeds.publish("bad", Entry("A release of the year one", "<p>Zero date.</p>", guid="z",
+                               link="https://customs.example.az/en/news/0",
+                               published=datetime(2024, 1, 1, tzinfo=UTC)))
+    good = [f"good{n}" for n in range(12)]
+    for n, name in enumerate(good):
+        feeds.publish(name, Entry(f"Release {n}", f"<p>Text {n}.</p>", guid=f"g{n}",
+                                  published=datetime(2024, 1, 2, n, tzinfo=UTC)))
+    specs = [FeedSpec(id=n, url=feeds.url(n)) for n in ("bad", *good)]
+    fetcher = Fetcher(FetchSettings(timeout_seconds=5, connect_timeout_seconds=5))
+    with Store(tmp_path) as store:
+        poller = Poller(store, fetcher, BrokenOnOneRelease(), None, specs, fetcher.settings,
+                        BAKU)
+        reports = {r.feed_id: r for r in await poller.poll_all()}
+        assert not reports["bad"].ok
+        assert [(r.ok, r.result.counts()["new"]) for f, r in reports.items() if f != "bad"] \
+            == [(True, 1)] * len(good)
+        assert store.count_items() == len(good)
+    await fetcher.aclose()
