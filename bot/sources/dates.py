@@ -101,8 +101,25 @@ def find_local_date(text: str, tz: tzinfo) -> tuple[datetime, str] | None:
     return (best[1], best[2]) if best else None
 
 
+# a date outside these years is a CMS's way of writing "no date" (0001-01-01, 9999-12-31),
+# and one the arithmetic around it cannot take (a time zone, a window of days): none
+PLAUSIBLE_YEARS = range(1900, 2200)
+
+
+def plausible(when: datetime | None) -> datetime | None:
+    return when if when is not None and when.year in PLAUSIBLE_YEARS else None
+
+
 def parse_date(value: str, tz: tzinfo) -> datetime | None:
-    """Any date string a feed or page may carry -> aware UTC datetime, or None."""
+    """Any date string a feed or page may carry -> aware UTC datetime, or None (for a
+    placeholder year too, see PLAUSIBLE_YEARS)."""
+    try:
+        return plausible(_parse_date(value, tz))
+    except OverflowError:  # a date at the edge of datetime moved to UTC
+        return None
+
+
+def _parse_date(value: str, tz: tzinfo) -> datetime | None:
     value = value.strip()
     if not value:
         return None

@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from bot.models import FeedSpec, Item
-from bot.sources.dates import find_local_date, offset_minutes, parse_date
+from bot.sources.dates import find_local_date, offset_minutes, parse_date, plausible
 from bot.sources.encoding import repair_encoding
 from bot.sources.ids import feed_entry_id, keep_apart
 from bot.sources.images import entry_image
@@ -42,7 +42,8 @@ def _looks_truncated(problem: xml.sax.SAXParseException) -> bool:
 
 def _struct_to_dt(value: object) -> datetime | None:
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), UTC)  # type: ignore[arg-type]
+        return plausible(datetime.fromtimestamp(calendar.timegm(value),  # type: ignore[arg-type]
+                                                UTC))
     except (TypeError, ValueError, OverflowError):
         return None
 

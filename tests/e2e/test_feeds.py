@@ -257,3 +257,24 @@ async def test_a_release_that_breaks_the_ingest_does_not_stop_the_feeds_polled_w
             == [(True, 1)] * len(good)
         assert store.count_items() == len(good)
     await fetcher.aclose()
+
+
+async def test_placeholder_dates_are_no_dates(tmp_path: Path, feeds: FeedServer) -> None:
+    """CMSs write "no date" as 0001-01-01 or 9999-12-31: such an entry is dated when it was
+    fetched, and neither it nor the rest of its feed is lost (the year 1 overflowed the
+    matching of language editions, the year 9999 the source's time zone: the whole feed
+    failed on every poll)."""
+    feeds.publish("news", *releases(1),
+                  Entry("Zero date", "<p>No date.</p>", guid="z0",
+                        published="0001-01-01T00:00:00Z"),
+                  Entry("End of time", "<p>Far.</p>", guid="z9",
+                        published="9999-12-31T23:59:59Z"))
+    specs = [FeedSpec(id="news", url=feeds.url("news"), group="customs")]
+    fetcher = Fetcher(FetchSettings(timeout_seconds=5, connect_timeout_seconds=5))
+    with Store(tmp_path) as store:
+        poller = Poller(store, fetcher, Classifier(), None, specs, fetcher.settings, BAKU)
+        (report,) = await poller.poll_all()
+        assert report.ok and report.result.counts()["new"] == 3
+        dated = {i.title: i.published_estimated for i in store.latest(10)}
+        assert dated == {"Release number 1": False, "Zero date": True, "End of time": True}
+    await fetcher.aclose()
