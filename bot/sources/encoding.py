@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import re
 
-import charset_normalizer
-
 _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([\w.:-]+)["']""", re.I)
 _HTTP_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _ITEM_START = re.compile(rb"<(?:item|entry)[\s>]")
@@ -77,6 +75,10 @@ def _good_non_ascii(text: str) -> int:
 
 
 def _guess_code_page(sample: bytes) -> str | None:
+    # imported here: only a feed that is not the UTF-8 it declares needs it, and the bot's
+    # start-up does not (3 MB resident)
+    import charset_normalizer
+
     matches = list(charset_normalizer.from_bytes(sample, cp_isolation=_CODE_PAGES))
     if not matches:
         return None
