@@ -228,15 +228,13 @@ level = "DEBUG"
                     metrics = parse_metrics(body)
             assert metrics["newsbot_items_stored"] == 1
             proc.send_signal(signal.SIGTERM)
-            stopped = time.monotonic()
-            stdout, stderr = await asyncio.wait_for(proc.communicate(), 10)
-            took = time.monotonic() - stopped
+            # a clean exit in bounded time; how fast it is belongs to benchmarks
+            stdout, stderr = await asyncio.wait_for(proc.communicate(), 60)
         finally:
             if proc.returncode is None:
                 proc.kill()
                 await proc.wait()
     assert proc.returncode == 0, stderr.decode()[-2000:]
-    assert took < 5, took
     lines = [line for line in stderr.decode().splitlines() if line.strip()]
     records = [json.loads(line) for line in lines]  # every line is one JSON object
     assert all(isinstance(r, dict) and {"ts", "level", "logger", "msg"} <= set(r)
