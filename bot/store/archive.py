@@ -295,7 +295,7 @@ class Archive:
             # when it was written, not when its poll began: the index snapshot's catch-up
             # re-reads what was updated after the snapshot was saved, and a poll that began
             # before that may write after it
-            item.updated_at = max(now, datetime.now(UTC))
+            item.updated_at = max(now, datetime.now(UTC)).astimezone(UTC)  # compared as text
             if not item.topics:
                 item.topics, item.reasons = old.get("topics", []), old.get("reasons", {})
             # the month of first publication keeps it, even if the date was corrected
