@@ -40,6 +40,19 @@ def refresh(queued: Item, stored: Item) -> None:
         setattr(queued, name, getattr(stored, name))
 
 
+def stale_sent(entries: list[tuple[Story, Item]], built: tuple[str, ...],
+               sent: list[SentStory], story_of: Callable[[Item], Story]
+               ) -> list[tuple[Item, SentStory]]:
+    """The alerts just `sent` whose release was corrected after they were built (content
+    hashes `built`, one per entry), each with the release as it is now: to edit."""
+    stale = []
+    for (_, edition), content_hash, record in zip(entries, built, sent, strict=False):
+        current = story_of(edition).editions.get(edition.language, edition)
+        if current.id == edition.id and current.content_hash != content_hash:
+            stale.append((current, record))
+    return stale
+
+
 class Corrections:
     def __init__(self, store: Store, sender: Sender, tz: tzinfo, topic_label: TopicLabel,
                  clock: Callable[[], datetime], window: timedelta) -> None:

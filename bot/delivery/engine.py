@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 
 from bot.delivery.broadcast import Broadcaster
-from bot.delivery.corrections import Corrections, alert_reply, refresh
+from bot.delivery.corrections import Corrections, alert_reply, refresh, stale_sent
 from bot.delivery.digests import digest_reply
 from bot.delivery.pacing import Committer
 from bot.delivery.schedule import send_due_digests
@@ -340,8 +340,9 @@ class Delivery:
                         for story, edition in job.entries]
                 for record in sent:
                     self.store.record_story_sent(record)
-                if message_id:
-                    self._correct_sent(job, sent)
+                if message_id:  # corrected while it waited its turn: edited too
+                    self.corrections.submit_sent(stale_sent(job.entries, job.hashes, sent,
+                                                            self.story))
                 for item in job.done:
                     if item in queue.items:  # stop() may have cleared it
                         queue.items.remove(item)
@@ -399,15 +400,6 @@ class Delivery:
         item, story, edition = found
         reply = alert_reply(chat, story, edition, self.tz, self.topic_label)
         return _Job(reply, [(story, edition)], [item], hashes=(edition.content_hash,))
-
-    def _correct_sent(self, job: _Job, sent: list[SentStory]) -> None:
-        """A release corrected while its built alert waited its turn: that alert is edited."""
-        stale = []
-        for (_, edition), built, record in zip(job.entries, job.hashes, sent, strict=False):
-            current = self.story(edition).editions.get(edition.language, edition)
-            if current.id == edition.id and current.content_hash != built:
-                stale.append((current, record))
-        self.corrections.submit_sent(stale)
 
     async def _thread_gone(self, chat: Chat) -> None:
         """A forum topic was deleted: its record is off; the group's General topic is told
