@@ -263,3 +263,28 @@ async def test_a_failing_digest_round_does_not_stop_delivery(tmp_path: Path) -> 
         assert not runner.done()
         await delivery.stop()
         runner.cancel()
+
+
+async def test_releases_held_by_quiet_hours_come_as_one_digest_after_a_restart(
+        tmp_path: Path) -> None:
+    """The bot restarted while quiet hours held releases and came back after they ended: what
+    they held still comes as one digest, not one alert each."""
+    transport, clock = RecordingTransport(), Clock(MONDAY.replace(hour=19))  # 23:00 in Baku
+    with Store(tmp_path) as store:
+        store.save_chat(follower(quiet_hours="22:00-08:00"))
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        store.ingest([release(1, ["demining"]), release(2, ["trade"]),
+                      release(3, ["trade"])], now=clock())
+        await deliver(delivery)
+        await delivery.stop()
+    assert transport.sent == []
+    clock.advance(hours=9, minutes=30)  # 08:30 in Baku: started again after quiet hours
+    with Store(tmp_path) as store:
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        await deliver(delivery)
+        [digest] = texts(transport)
+        assert "Quiet hours are over: 3 new releases arrived meanwhile" in digest
+        store.ingest([release(4, ["demining"])], now=clock())  # daytime: one by one again
+        await deliver(delivery)
+        assert transport.titles("a")[-1] == "Release 4"
+        await delivery.stop()
