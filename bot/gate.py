@@ -84,3 +84,18 @@ def gate(chat: Chat, now: datetime, tz: tzinfo) -> Gate:
     if ends is not None:
         return Gate("hold", ends, "quiet")
     return OPEN
+
+
+def held_reason(chat: Chat, arrivals: list[datetime | None], tz: tzinfo) -> HoldReason:
+    """Why releases that arrived at `arrivals` (now open) were held, if they were: by a kept
+    pause that has ended, or by quiet hours they arrived in (the gate closed and opened again
+    while the bot was down); "" when they were not."""
+    if not (chat.quiet_hours or chat.pause_keep):
+        return ""
+    seen = [t for t in arrivals if t is not None]
+    until = chat.paused_until
+    if chat.paused and chat.pause_keep and until is not None and any(t < until for t in seen):
+        return "pause"
+    if any(quiet_end(chat.quiet_hours, t, tz) for t in seen):
+        return "quiet"
+    return ""

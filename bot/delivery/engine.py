@@ -32,7 +32,7 @@ from bot.delivery.pacing import Committer
 from bot.delivery.schedule import send_due_digests
 from bot.delivery.sender import Sender
 from bot.delivery.stories import decide
-from bot.gate import HoldReason, gate, quiet_end
+from bot.gate import HoldReason, gate, held_reason
 from bot.matching import wants, wants_story
 from bot.models import Chat, Item, Reply, SentStory, Story, split_thread, utcnow
 from bot.platforms.base import Transport
@@ -383,10 +383,8 @@ class Delivery:
             if door.until is not None:
                 self._wake_at(door.until)
             return None
-        if not queue.gated and chat.quiet_hours and len(queue.items) > 1 and any(
-                quiet_end(chat.quiet_hours, i.first_seen, self.tz) for i in queue.items
-                if i.first_seen):  # held by quiet hours that ended while the bot was down
-            queue.gated = "quiet"
+        if not queue.gated and len(queue.items) > 1:  # held while the bot was down?
+            queue.gated = held_reason(chat, [i.first_seen for i in queue.items], self.tz)
         if queue.gated:  # the gate opened: what it held goes as one digest
             self._prefetch(queue.items)
             entries = self._digest_entries(chat, queue.items)

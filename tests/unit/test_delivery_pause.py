@@ -288,3 +288,26 @@ async def test_releases_held_by_quiet_hours_come_as_one_digest_after_a_restart(
         await deliver(delivery)
         assert transport.titles("a")[-1] == "Release 4"
         await delivery.stop()
+
+
+async def test_a_kept_pause_that_ended_while_the_bot_was_down_sends_one_digest(
+        tmp_path: Path) -> None:
+    transport, clock = RecordingTransport(), Clock()
+    with Store(tmp_path) as store:
+        store.save_chat(follower(paused=True, pause_keep=True,
+                                 paused_until=MONDAY + timedelta(hours=2)))
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        store.ingest([release(1, ["demining"]), release(2, ["trade"])], now=clock())
+        await deliver(delivery)
+        await delivery.stop()
+    assert transport.sent == []
+    clock.advance(hours=3)  # started again after the pause ended
+    with Store(tmp_path) as store:
+        delivery = Delivery(store, {"console": transport}, BAKU, clock=clock)
+        await deliver(delivery)
+        [digest] = texts(transport)
+        assert "2 new releases arrived during the pause" in digest
+        store.ingest([release(3, ["demining"])], now=clock())
+        await deliver(delivery)
+        assert transport.titles("a")[-1] == "Release 3"
+        await delivery.stop()
