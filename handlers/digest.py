@@ -87,6 +87,7 @@ async def digest(cmd: Command, deps: Deps) -> Reply:
     chat = load_chat(cmd, deps)
     chat.subscription.mode = mode
     chat.subscription.digest_weekday = weekday if mode == "digest" else None
+    chat.digest_held = False  # a digest held under the old schedule is not owed under the new
     if at:
         chat.subscription.digest_time = at
     deps.store.save_chat(chat)

@@ -210,3 +210,15 @@ async def test_weekly_digest_days_in_azerbaijani_and_russian(deps: Deps) -> None
         reply = await run(deps, f"/digest weekly {text}", chat_id=chat_id)
         assert "one digest a week" in reply.plain(), text
         assert chat(deps, f"telegram:{chat_id}").subscription.digest_weekday == weekday, text
+
+
+async def test_a_digest_held_under_the_old_schedule_is_not_owed_after_digest_changes(
+    deps: Deps,
+) -> None:
+    await run(deps, "/digest 23:00")
+    held = chat(deps)
+    held.digest_held = True  # quiet hours held tonight's digest
+    deps.store.save_chat(held)
+    await run(deps, "/digest off")
+    await run(deps, "/digest 07:00")
+    assert not chat(deps).digest_held  # the new 07:00 schedule does not start with a debt
