@@ -14,31 +14,21 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.config import Settings, SlackSettings
 from bot.i18n import tr
-from bot.models import Card, Chat, FeedSpec, Reply
+from bot.models import Card, Chat, Reply
 from bot.platforms.slack.app import SlackAdapter
 from handlers.subscriptions import GREETING
 from tests.conftest import until
-from tests.e2e.test_slack_e2e import ADMIN, BACKLOG, FEED, SECRET, WAIT, Env
+from tests.e2e.test_slack_e2e import ADMIN, BACKLOG, FEED, WAIT, Env, make_slack_settings
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.slack_api import FakeSlack
-from tests.helpers import free_port
 
 
 @pytest.fixture
 async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[Env]:
     async with FakeSlack() as slack:
         feeds.publish(FEED, *BACKLOG)
-        settings = Settings()
-        settings.storage.path = tmp_path / "data"
-        settings.fetch.allow_private = True
-        settings.feeds = [FeedSpec(id=FEED, url=feeds.url(FEED), interval_seconds=60,
-                                   language="en")]
-        settings.slack = SlackSettings(
-            enabled_in_config=True, mode="http", port=free_port(),
-            api_base_url=slack.api_base_url, admins=[ADMIN], channel_rule="admins",
-            bot_token="xoxb-test-token", signing_secret=SECRET)
+        settings = make_slack_settings(tmp_path, slack, feeds, interval_seconds=60)
         app = App(settings)
         app.build_platforms()
         await asyncio.wait_for(app.start(), timeout=WAIT)

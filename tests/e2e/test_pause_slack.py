@@ -13,14 +13,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import App
-from bot.config import Settings, SlackSettings
-from bot.models import FeedSpec
 from tests.conftest import settled, until
 from tests.e2e.test_pause_telegram import Clock
-from tests.e2e.test_slack_e2e import ADMIN, BACKLOG, FEED, SECRET, WAIT, Env
+from tests.e2e.test_slack_e2e import ADMIN, BACKLOG, FEED, SECRET, WAIT, Env, make_slack_settings
 from tests.fakes.feed_server import Entry, FeedServer
 from tests.fakes.slack_api import FakeSlack, button_click
-from tests.helpers import free_port
 
 BAKU = ZoneInfo("Asia/Baku")
 DEMINING = "Demining teams cleared 300 hectares. Mine clearance continues in the area."
@@ -49,17 +46,7 @@ class ClockedEnv(Env):
 async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[ClockedEnv]:
     async with FakeSlack() as slack:
         feeds.publish(FEED, *BACKLOG)
-        settings = Settings()
-        settings.storage.path = tmp_path / "data"
-        settings.fetch.allow_private = True
-        settings.fetch.jitter = 0.0
-        settings.feeds = [FeedSpec(id=FEED, url=feeds.url(FEED), interval_seconds=1,
-                                   language="en")]
-        settings.slack = SlackSettings(
-            enabled_in_config=True, mode="http", port=free_port(),
-            api_base_url=slack.api_base_url, admins=[ADMIN], channel_rule="admins",
-            bot_token="xoxb-test-token", signing_secret=SECRET,
-        )
+        settings = make_slack_settings(tmp_path, slack, feeds)
         clock = Clock()
         app = App(settings, clock=clock)
         app.build_platforms()

@@ -89,21 +89,28 @@ class Env:
         return self.app.store.get_chat(f"slack:{chat_id}")
 
 
+def make_slack_settings(tmp_path: Any, slack: FakeSlack, feeds: FeedServer,
+                        interval_seconds: float = 1) -> Settings:
+    """The bot in Slack's HTTP mode over the fake Web API, polling the local feed."""
+    settings = Settings()
+    settings.storage.path = tmp_path / "data"
+    settings.fetch.allow_private = True
+    settings.fetch.jitter = 0.0
+    settings.feeds = [FeedSpec(id=FEED, url=feeds.url(FEED), interval_seconds=interval_seconds,
+                               language="en")]
+    settings.slack = SlackSettings(
+        enabled_in_config=True, mode="http", port=free_port(),
+        api_base_url=slack.api_base_url, admins=[ADMIN], channel_rule="admins",
+        bot_token="xoxb-test-token", signing_secret=SECRET,
+    )
+    return settings
+
+
 @pytest.fixture
 async def env(tmp_path: Any, feeds: FeedServer) -> AsyncIterator[Env]:
     async with FakeSlack() as slack:
         feeds.publish(FEED, *BACKLOG)
-        settings = Settings()
-        settings.storage.path = tmp_path / "data"
-        settings.fetch.allow_private = True
-        settings.fetch.jitter = 0.0
-        settings.feeds = [FeedSpec(id=FEED, url=feeds.url(FEED), interval_seconds=1,
-                                   language="en")]
-        settings.slack = SlackSettings(
-            enabled_in_config=True, mode="http", port=free_port(),
-            api_base_url=slack.api_base_url, admins=[ADMIN], channel_rule="admins",
-            bot_token="xoxb-test-token", signing_secret=SECRET,
-        )
+        settings = make_slack_settings(tmp_path, slack, feeds)
         app = App(settings)
         app.build_platforms()
         await asyncio.wait_for(app.start(), timeout=WAIT)
