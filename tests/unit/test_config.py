@@ -126,3 +126,27 @@ def test_storage_path_is_relative_to_the_config(tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
     cfg.write_text('[storage]\npath = "data"\n')
     assert load_settings(cfg, env={}).storage.path == tmp_path / "data"
+
+
+def test_example_config_names_every_key_with_the_code_defaults() -> None:
+    """config.example.toml documents every key (set, or commented out) at the code's default,
+    so an operator who copies it changes nothing by accident."""
+    import re
+    import tomllib
+
+    from bot.config_keys import KNOWN_KEYS
+
+    text = (ROOT / "config.example.toml").read_text()
+    missing = [f"{table or '(top)'}.{key}" for table, keys in KNOWN_KEYS.items() for key in keys
+               if not re.search(rf"^[#\s]*(\[\[?{key}\]?\]|{key}\s*=)|\.{key}\]", text, re.M)]
+    assert missing == []
+    example = parse_settings(tomllib.loads(text), env={})
+    defaults = parse_settings({t: {} for t in ("storage", "fetch", "telegram", "slack", "server",
+                                               "delivery", "log")}, env={})
+    for section in ("timezone", "storage", "fetch", "telegram", "slack", "server", "delivery",
+                    "log"):
+        assert getattr(example, section) == getattr(defaults, section), section
+    feed = parse_settings({"feeds": [{"id": "f", "url": "https://x.org/"}]}, env={}).feeds[0]
+    for field in ("interval_seconds", "max_new_per_poll", "request_delay_seconds",
+                  "stale_after_hours"):
+        assert getattr(example.feeds[0], field) == getattr(feed, field), field
