@@ -18,11 +18,13 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 from bot.cli.common import CliError, read_store, settings_from
 from bot.config import Settings
 from bot.models import FeedSpec, FeedState
 from bot.store import Store
+from bot.store.files import atomic_write
 from bot.urls import feed_url_problem, has_credentials, mask_credentials, url_key
 
 
@@ -85,13 +87,16 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     path = Path(args.target)
     text = export_opml(specs)
-    try:  # owner-only when it holds credentials; written whole or not at all
-        tmp = path.with_name(f".{path.name}.tmp")
-        mode = 0o600 if any(has_credentials(s.url) for s in specs) else 0o644
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
+    # written whole or not at all; owner-only (atomic_write's temporary file) when it holds
+    # credentials, else readable by all
+    mode = 0o600 if any(has_credentials(s.url) for s in specs) else 0o644
+
+    def write(out: BinaryIO) -> None:
+        os.fchmod(out.fileno(), mode)
+        out.write(text.encode("utf-8"))
+
+    try:
+        atomic_write(path, write)
     except OSError as exc:
         raise CliError(f"{path}: cannot write it ({exc.strerror})") from None
     print(f"{_feeds(len(specs))} written to {path}")

@@ -102,6 +102,12 @@ def test_export_writes_the_file_it_is_given(tmp_path: Path) -> None:
     assert 'xmlUrl="https://customs.example/en/rss"' in text
     assert f'xmlUrl="{url}"' in text  # the operator's own file keeps what it needs to fetch
     assert stat.S_IMODE(target.stat().st_mode) == 0o600  # readable by its owner only
+    public = write_config(tmp_path, [("customs-en", "https://customs.example/en/rss")])
+    shared = tmp_path / "public.opml"
+    assert newsbot("feeds", "export", str(shared), "--config", str(public)).returncode == 0
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o644  # nothing secret: readable by all
+    assert sorted(p.name for p in tmp_path.glob("*.opml*")) == ["feeds.opml", "public.opml"]
+    assert not list(tmp_path.glob(".*.tmp"))  # no temporary file left behind
     to_stdout = newsbot("feeds", "export", "-", "--config", str(config))
     assert to_stdout.stdout.startswith("<?xml") and PASSWORD not in to_stdout.stdout
 
