@@ -90,10 +90,6 @@ class Corrections:
         return [s for s in self.store.sent_of_item(item.id)
                 if s.message_id and s.sent_at >= horizon]
 
-    async def correct(self, items: list[Item]) -> int:
-        """Edit every message due for `items`, chats in parallel; the number edited."""
-        return await self._run([(item, sent) for item in items for sent in self.due(item)])
-
     async def _run(self, jobs: list[tuple[Item, SentStory]]) -> int:
         done = await asyncio.gather(*(self._edit(item, sent) for item, sent in jobs))
         return sum(done)
