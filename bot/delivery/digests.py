@@ -8,7 +8,7 @@ message, one Slack section per ~3,000 characters), then a line pointing to /late
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import tzinfo
 from typing import Literal
 
@@ -41,9 +41,9 @@ def heading(kind: DigestKind, n: int, lang: str) -> str:
 OTHER = N_("Other releases")
 
 
-def _group(story: Story, followed: Collection[str], order: Sequence[str]) -> str:
-    """The topic a story is listed under: the first followed one it has, else its first."""
-    rank = {t: n for n, t in enumerate(order)}
+def _group(story: Story, followed: Collection[str], rank: Mapping[str, int]) -> str:
+    """The topic a story is listed under: the first followed one it has, else its first
+    (`rank`: each topic's place in the taxonomy's order)."""
     topics = sorted(story.topics, key=lambda t: (rank.get(t, len(rank)), t))
     mine = [t for t in topics if t in followed]
     return (mine or topics or [""])[0]
@@ -74,15 +74,15 @@ def digest_reply(
     reply.add(Span(heading(kind, len(entries), lang), "bold"))
     groups: dict[str, list[list[Span]]] = {}
     size, shown = _size(reply.paragraphs[0]), 0
+    rank = {t: n for n, t in enumerate(order)}
     for story, edition in list(reversed(entries))[:DIGEST_MAX_ITEMS]:  # newest first
         line = _line(story, edition, tz, lang)
-        group = _group(story, followed, order)
+        group = _group(story, followed, rank)
         grows = _size(line) + (0 if group in groups else GROUP_HEADING)
         if shown and size + grows > DIGEST_MAX_CHARS:
             break
         groups.setdefault(group, []).append(line)
         size, shown = size + grows, shown + 1
-    rank = {t: n for n, t in enumerate(order)}
     for topic in sorted(groups, key=lambda t: (t == "", rank.get(t, len(rank)), t)):
         label = topic_label(topic, lang) if topic else tr(lang, OTHER)
         reply.add(Span(f"{label} ({len(groups[topic])})", "bold"))
