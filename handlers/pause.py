@@ -1,6 +1,6 @@
 """/pause [duration] [keep], /resume, /quiet HH:MM-HH:MM|off: when a chat takes no alerts.
 
-Delivery reads the chat's fields (bot.delivery.gate): while paused nothing is pushed, and what
+Delivery reads the chat's fields (bot.gate): while paused nothing is pushed, and what
 arrives is dropped or, with `keep`, sent as one digest when the pause ends; releases arriving in
 quiet hours come as one digest when they end. Both are in the bot's time zone.
 """
