@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.delivery import Delivery, expected_languages
 from bot.i18n import format_datetime, ntr, topic_name, tr
 from bot.models import FeedSpec, FeedState, Item, Reply, Span, utcnow
-from bot.ops_server import DeliveryFigures, OpsSnapshot, StoreFigures, start_ops_server
+from bot.ops_server import DeliveryFigures, OpsSnapshot, start_ops_server
 from bot.platforms.base import ChatAdapter, Transport
 from bot.poller import Poller
 from bot.search import SearchIndex
@@ -100,11 +100,8 @@ class App:
             figures = DeliveryFigures(sent=stats.sent, failed=stats.failed,
                                       retried=stats.retried, deactivated=stats.deactivated,
                                       queue_length=self.delivery.queue_length)
-        writes = self.poller.store_writes
-        store = StoreFigures(write_failures=writes.failures,
-                             failing_since=writes.failing_since, last_error=writes.last_error)
         return OpsSnapshot(releases=self.store.count_items(), feeds=self.poller.health(),
-                           delivery=figures, store=store,
+                           delivery=figures, store=self.poller.store_writes,
                            alert_after_failures=self.settings.fetch.alert_after_failures,
                            poll_crashes=self.poller.crashes)
 

@@ -28,7 +28,8 @@ class DeliveryFigures:
 
 @dataclass(frozen=True, slots=True)
 class StoreFigures:
-    """Whether the poller's writes to the data directory work (bot.poller.StoreWrites)."""
+    """Whether the poller's writes to the data directory work (Poller.store_writes holds the
+    current one, replaced at each change)."""
 
     write_failures: int = 0  # polls whose results could not be written, since the start
     failing_since: datetime | None = None  # None: the last write worked

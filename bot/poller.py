@@ -7,7 +7,7 @@ import logging
 import random
 from bisect import bisect_left
 from collections.abc import Awaitable, Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -15,6 +15,7 @@ from bot.classify import Classifier
 from bot.config import FetchSettings
 from bot.editions import MatchSettings, StoryRef, candidate, decide, stories_of
 from bot.models import FeedSpec, FeedState, IngestResult, Item, utcnow
+from bot.ops_server import StoreFigures
 from bot.poll_batch import IngestBatcher
 from bot.search import SearchIndex
 from bot.sources import Fetcher, FetchError, NotAFeed, poll_source
@@ -141,21 +142,6 @@ class PollReport:
 HealthHook = Callable[[FeedSpec, FeedState, str], Awaitable[None]]
 
 
-@dataclass
-class StoreWrites:
-    """Whether the poller can write what it polls to the data directory (a full disk, a
-    read-only mount): shown by /healthz and /metrics. Polling goes on while writes fail; the
-    next poll whose results are written clears `failing_since`."""
-
-    failures: int = 0  # polls whose results could not be written, since the start
-    failing_since: datetime | None = None  # None: the last write worked
-    last_error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.failing_since is None
-
-
 class Poller:
     def __init__(
         self,
@@ -184,7 +170,9 @@ class Poller:
         self.polls_done = 0  # polls finished, failed ones included: tests wait on it
         self.failures = 0
         self.crashes = 0  # polls ended by an unexpected error (logged with its traceback)
-        self.store_writes = StoreWrites()
+        # whether what is polled can be written to the data directory (a full disk, a
+        # read-only mount): /healthz and /metrics show it; polling goes on meanwhile
+        self.store_writes = StoreFigures()
         self.first_poll_done = asyncio.Event()
         self._running = False  # run() is scheduling polls: a feed added now starts at once
         self._flush_timer: asyncio.TimerHandle | None = None  # see _save_state
@@ -246,26 +234,26 @@ class Poller:
                 self.polls_done += 1
 
     def _store_failed(self, spec: FeedSpec, exc: OSError) -> PollReport:
-        writes = self.store_writes
-        writes.failures += 1
+        before = self.store_writes
         error = f"cannot write to {self.store.path}: {exc.strerror or exc}"
-        writes.last_error = error
-        if writes.failing_since is None:
-            writes.failing_since = self.clock()
+        writes = self.store_writes = replace(
+            before, write_failures=before.write_failures + 1, last_error=error,
+            failing_since=before.failing_since or self.clock())
+        if before.failing_since is None:
             log.error("event=store_write_failed feed=%s error=%s: polling goes on, and what "
                       "it finds is stored once the data directory takes writes again",
                       spec.id, error)
         else:
             log.warning("event=store_write_failed feed=%s failures=%d error=%s", spec.id,
-                        writes.failures, error)
+                        writes.write_failures, error)
         return PollReport(spec.id, False, error=error)
 
     def _store_written(self) -> None:
         writes = self.store_writes
         if writes.failing_since is not None:
             log.warning("event=store_write_recovered since=%s failures=%d",
-                        writes.failing_since.isoformat(), writes.failures)
-            writes.failing_since = None
+                        writes.failing_since.isoformat(), writes.write_failures)
+            self.store_writes = replace(writes, failing_since=None)
 
     async def _poll(self, spec: FeedSpec) -> PollReport:
         state = self.store.feed_state(spec.id)

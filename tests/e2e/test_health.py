@@ -171,7 +171,7 @@ async def test_a_full_disk_never_stops_polling_and_healthz_says_so(
             feeds.publish("customs", entry(2))
             await app.poller.poll_all()  # fails to store it
             # and the schedule goes on through the full disk
-            await until(lambda: app.poller.store_writes.failures >= 2, WAIT,
+            await until(lambda: app.poller.store_writes.write_failures >= 2, WAIT,
                         what="another poll failing to write, on the schedule")
             status, health = await get_json(base + "/healthz")
             assert status == 503 and health["status"] == "failing", health
