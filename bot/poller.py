@@ -352,7 +352,10 @@ class Poller:
                 Feeds.FLUSH_SECONDS, self._flush_states)
 
     def _flush_states(self) -> None:
-        self._flush_timer = None
+        """Write the feed states saved behind now (a timer armed for them is not needed)."""
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
         try:
             self.store.flush_feed_states()
         except OSError as exc:  # kept in memory: written by a later save, flush or close
@@ -362,10 +365,7 @@ class Poller:
         """One pass over every feed, concurrently; one failing feed never stops the others."""
         specs = [s for s in self._feeds.values() if not self.store.feed_state(s.id).gone]
         reports = list(await asyncio.gather(*(self.poll_feed(s) for s in specs)))
-        try:  # the cycle's feed states in one write (they are written behind, see Store)
-            self.store.flush_feed_states()
-        except OSError as exc:  # kept in memory: written by a later save, flush or close
-            log.warning("event=feed_states_not_written error=%s", exc)
+        self._flush_states()  # the cycle's feed states in one write (written behind, see Store)
         return reports
 
     def next_delay(self, spec: FeedSpec, state: FeedState) -> float:
