@@ -139,6 +139,10 @@ class Chats:
         doc = self._rows().get(str(doc_id)) if doc_id else None
         return doc_to_chat(doc) if isinstance(doc, dict) else None
 
+    def highest_since_seq(self) -> int:
+        """The highest `since_seq` of any chat (releases up to it are never pushed to it)."""
+        return max((d.get("since_seq") or 0 for d in self._rows().values()), default=0)
+
     def count(self) -> int:
         return len(self._rows())
 

@@ -115,11 +115,7 @@ class Store:
             return
         self._cursors.open_journal()
         self._sent.open_journal()
-        chats = (storage_of(dbs["chats.json"]).read() or {}).get("chats", {})
-        self._archive.seq_floor = max(
-            self._cursors.highest(),
-            max((d.get("since_seq") or 0 for d in chats.values() if isinstance(d, dict)),
-                default=0))
+        self._archive.seq_floor = max(self._cursors.highest(), self._chats.highest_since_seq())
         self._data.back_up([*(self.path / n for n in self.STATE_FILES),
                             *self._archive.month_files()])
 

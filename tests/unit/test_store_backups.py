@@ -250,3 +250,16 @@ def test_a_release_stored_after_a_month_is_restored_reaches_the_chats(tmp_path: 
         store.ingest([release(4)])
         waiting = [i.id for i in store.items_after(store.cursor("telegram:1"))]
         assert waiting == ["r4"]
+
+
+def test_a_release_is_numbered_above_every_chats_since_seq(tmp_path: Path) -> None:
+    """A chat joined when the archive reached seq 7 (since_seq) but the archive came back
+    from an older copy holding less: a new release must still be numbered above 7, or that
+    chat never receives it."""
+    with Store(tmp_path) as store:
+        store.save_chat(Chat("telegram", "1", since_seq=7))
+    with Store(tmp_path) as store:
+        result = store.ingest([Item(id="r1", feed_id="f", url="https://customs.example/1",
+                                    title="T", body="B", content_hash="h1",
+                                    published=datetime(2026, 5, 1, tzinfo=UTC))])
+        assert [i.seq for i in result.new] == [8]
