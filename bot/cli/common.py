@@ -36,6 +36,11 @@ def secrets_of(settings: Settings) -> list[str | None]:
             settings.slack.signing_secret, settings.slack.app_token]
 
 
+def no_such_feed(feed_id: str, known: list[str]) -> CliError:
+    """The error for a feed id that is none of `known` (the ids there are, to choose from)."""
+    return CliError(f"no feed '{feed_id}'; feeds: {', '.join(known) or 'none'}")
+
+
 def setup_logs(settings: Settings, quiet: bool = False, level: str | None = None) -> None:
     level = level or ("WARNING" if quiet else settings.log.level)
     setup_logging(level, settings.log.format, secrets=secrets_of(settings))

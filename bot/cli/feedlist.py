@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
-from bot.cli.common import CliError, read_store, settings_from
+from bot.cli.common import CliError, no_such_feed, read_store, settings_from
 from bot.config import Settings
 from bot.models import FeedSpec, FeedState
 from bot.store import Store
@@ -47,12 +47,9 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    health: dict[str, FeedState] = {}
-    if _has_data(settings):
-        store = read_store(settings)
-        health, specs = store.feed_states(), all_feeds(settings, store)
-    else:
-        specs = list(settings.feeds)
+    store = read_store(settings) if _has_data(settings) else None
+    health: dict[str, FeedState] = store.feed_states() if store else {}
+    specs = all_feeds(settings, store)
     if not specs:
         print(f"no feeds: add [[feeds]] to {settings.source}, or `newsbot feeds import FILE`")
         return 0
@@ -166,13 +163,11 @@ def _remove(args: argparse.Namespace, settings: Settings) -> int:
         raise CliError(f"feed '{feed_id}' comes from {settings.source}: delete its [[feeds]] "
                        "table there and restart the bot")
     if not _has_data(settings):
-        raise CliError(f"no feed '{feed_id}'; feeds: "
-                       f"{', '.join(f.id for f in settings.feeds) or 'none'}")
+        raise no_such_feed(feed_id, [f.id for f in settings.feeds])
     with Store(settings.storage.path, backups=settings.storage.backups) as store:
         admin = [f.id for f in store.admin_feeds()]
         if feed_id not in admin:
-            known = [f.id for f in settings.feeds] + admin
-            raise CliError(f"no feed '{feed_id}'; feeds: {', '.join(known) or 'none'}")
+            raise no_such_feed(feed_id, [f.id for f in all_feeds(settings, store)])
         store.remove_admin_feed(feed_id)
     print(f"removed feed '{feed_id}'; its releases stay stored and searchable")
     return 0

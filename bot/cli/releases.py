@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import datetime, tzinfo
 
-from bot.cli.common import CliError, item_json, read_store, settings_from
+from bot.cli.common import CliError, item_json, no_such_feed, read_store, settings_from
 from bot.store import Store
 
 
@@ -96,9 +96,11 @@ def cmd_items(args: argparse.Namespace) -> int:
     store = read_store(settings)
     items = store.latest(args.limit, feed_id=args.feed)
     if not items and args.feed:
-        known = [f.id for f in settings.feeds] + [f.id for f in store.admin_feeds()]
+        from bot.cli.feedlist import all_feeds
+
+        known = [f.id for f in all_feeds(settings, store)]
         if args.feed not in known:
-            raise CliError(f"no feed '{args.feed}'; feeds: {', '.join(known) or 'none'}")
+            raise no_such_feed(args.feed, known)
     for item in items:
         if args.json:
             print(json.dumps(item_json(item), ensure_ascii=False))
