@@ -142,33 +142,31 @@ def rss_of(pid: int) -> dict[str, float]:
 # ---- the fake Telegram Bot API in a subprocess ----------------------------------------------
 
 
-class FakeTelegramProcess:
-    """`FakeTelegram` in its own process; `stats()` reads its counters."""
+class ServerProcess:
+    """A helper server in its own process (so the CPU time measured here is the bot's alone),
+    on a line protocol over stdin/stdout: it prints one line when ready (`ready_line`), answers
+    each command (`ask`) with one line, and exits on ``quit`` (or end of input)."""
 
-    def __init__(self, private: tuple[int, int], enforce: bool = False) -> None:
-        self.private = private
-        self.enforce = enforce
-        self.base_url = ""
-        self.token = ""
+    def __init__(self, *args: str, ready_timeout: float = 30) -> None:
+        self.args = args
+        self.ready_timeout = ready_timeout
+        self.ready_line = ""
         self._proc: asyncio.subprocess.Process | None = None
 
-    async def __aenter__(self) -> FakeTelegramProcess:
-        args = [PY, "-m", "benchmarks.common", "fake-telegram",
-                "--private", f"{self.private[0]}:{self.private[1]}"]
-        if self.enforce:
-            args.append("--enforce")
+    async def __aenter__(self) -> Any:
         self._proc = await asyncio.create_subprocess_exec(
-            *args, cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            PY, *self.args, cwd=ROOT, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE)
         assert self._proc.stdout is not None
-        line = await asyncio.wait_for(self._proc.stdout.readline(), 30)
-        self.base_url, self.token = line.decode().split()
+        line = await asyncio.wait_for(self._proc.stdout.readline(), self.ready_timeout)
+        self.ready_line = line.decode().strip()
         return self
 
-    async def stats(self) -> dict[str, Any]:
+    async def ask(self, command: str = "stats") -> str:
         assert self._proc and self._proc.stdin and self._proc.stdout
-        self._proc.stdin.write(b"stats\n")
+        self._proc.stdin.write(command.encode() + b"\n")
         await self._proc.stdin.drain()
-        return dict(json.loads(await asyncio.wait_for(self._proc.stdout.readline(), 30)))
+        return (await asyncio.wait_for(self._proc.stdout.readline(), 30)).decode()
 
     async def __aexit__(self, *exc: Any) -> None:
         proc = self._proc
@@ -182,6 +180,25 @@ class FakeTelegramProcess:
         except Exception:
             proc.kill()
             await proc.wait()
+
+
+class FakeTelegramProcess(ServerProcess):
+    """`FakeTelegram` in its own process; `stats()` reads its counters."""
+
+    def __init__(self, private: tuple[int, int], enforce: bool = False) -> None:
+        super().__init__("-m", "benchmarks.common", "fake-telegram",
+                         "--private", f"{private[0]}:{private[1]}",
+                         *(["--enforce"] if enforce else []))
+        self.base_url = ""
+        self.token = ""
+
+    async def __aenter__(self) -> FakeTelegramProcess:
+        await super().__aenter__()
+        self.base_url, self.token = self.ready_line.split()
+        return self
+
+    async def stats(self) -> dict[str, Any]:
+        return dict(json.loads(await self.ask("stats")))
 
 
 async def _serve_fake_telegram(private: tuple[int, int], enforce: bool) -> None:

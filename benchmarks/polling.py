@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from benchmarks.common import PY, ROOT, log
+from benchmarks.common import ServerProcess, log
 
 N_FEEDS = 1000
 HOSTS = 25
@@ -102,13 +102,10 @@ async def _measure(quick: bool) -> dict[str, Any]:
     from bot.sources import Fetcher
     from bot.store import Store
 
-    proc = await asyncio.create_subprocess_exec(
-        PY, "-m", "benchmarks.polling", "serve", "--feeds", str(N_FEEDS), cwd=ROOT,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-    assert proc.stdin is not None and proc.stdout is not None
     out: dict[str, Any] = {"feeds": N_FEEDS, "hosts": HOSTS, "delay_s": DELAY}
-    try:
-        port = int(await asyncio.wait_for(proc.stdout.readline(), 60))
+    async with ServerProcess("-m", "benchmarks.polling", "serve", "--feeds", str(N_FEEDS),
+                             ready_timeout=60) as server:
+        port = int(server.ready_line)
         specs = [FeedSpec(id=f"feed-{n}", url=f"http://{_host(n)}:{port}/feed/{n}",
                           interval_seconds=300, language="en") for n in range(N_FEEDS)]
         settings = FetchSettings(allow_private=True)
@@ -141,19 +138,8 @@ async def _measure(quick: bool) -> dict[str, Any]:
         out["poll_304_cycles"] = cycles
         out["poll_304_not_modified"] = not_modified
         out["poll_cycle_floor_s"] = round(DELAY * math.ceil(N_FEEDS / 100), 2)
-        proc.stdin.write(b"stats\n")
-        await proc.stdin.drain()
-        served_200, served_304 = (await proc.stdout.readline()).split()
+        served_200, served_304 = (await server.ask("stats")).split()
         out["server_answers_200"], out["server_answers_304"] = int(served_200), int(served_304)
-    finally:
-        if proc.returncode is None:
-            proc.stdin.write(b"quit\n")
-            await proc.stdin.drain()
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
     return out
 
 
