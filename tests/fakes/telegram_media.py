@@ -20,14 +20,11 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.telegram_html import HtmlError, parse_telegram_html, utf16_len
-from tests.fakes.telegram_methods import BotApiMethods
+from tests.fakes.telegram_html import utf16_len
+from tests.fakes.telegram_methods import NOT_MODIFIED, BotApiMethods
 from tests.fakes.telegram_records import Call
 
 MAX_CAPTION = 1024
-NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup of the "
-                "message")
 
 
 class MediaMethods(BotApiMethods):
@@ -36,13 +33,10 @@ class MediaMethods(BotApiMethods):
     photo_fetches: list[str]  # every URL the fake downloaded for a sendPhoto
 
     def _caption(self, call: Call, params: dict[str, Any]) -> tuple[str, str] | web.Response:
-        raw = str(params.get("caption", ""))
-        text = raw
-        if str(params.get("parse_mode", "")).upper() == "HTML" and self.validate_html:
-            try:
-                text, _ = parse_telegram_html(raw)
-            except HtmlError as exc:
-                return self._error(call, 400, f"Bad Request: {exc}")
+        parsed = self._shown(call, params, "caption")
+        if isinstance(parsed, web.Response):
+            return parsed
+        text, raw = parsed
         if utf16_len(text) > MAX_CAPTION:
             return self._error(call, 400, "Bad Request: message caption is too long")
         return text, raw
@@ -76,11 +70,9 @@ class MediaMethods(BotApiMethods):
         parsed = self._caption(call, params)
         if isinstance(parsed, web.Response):
             return parsed
-        if self.limits is not None:
-            retry_after = self._over_limit(state, call.time)
-            if retry_after:
-                self.rate_limited += 1
-                return self._too_many(call, retry_after)
+        throttled = self._throttled(call, state)
+        if throttled is not None:
+            return throttled
         photo = await self._download(call, str(params.get("photo", "")))
         if isinstance(photo, web.Response):
             return photo

@@ -22,6 +22,9 @@ from tests.fakes.telegram_html import HtmlError, parse_telegram_html, utf16_len
 from tests.fakes.telegram_records import BOT_ID, Call, ChatState, TelegramLimits, TgFault
 
 _ADMIN_STATUSES = ("administrator", "creator")
+NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the "
+                "message")
 
 
 class BotApiMethods:
@@ -146,14 +149,33 @@ class BotApiMethods:
             return self._error(call, 403, "Forbidden: bot was blocked by the user")
         return self._chats[cid]
 
-    def _text(self, call: Call, params: dict[str, Any]) -> tuple[str, str] | web.Response:
-        raw = str(params.get("text", ""))
+    def _shown(self, call: Call, params: dict[str, Any],
+               key: str) -> tuple[str, str] | web.Response:
+        """(text shown, raw) of ``params[key]`` under the call's parse mode, or Telegram's 400."""
+        raw = str(params.get(key, ""))
         text = raw
         if str(params.get("parse_mode", "")).upper() == "HTML" and self.validate_html:
             try:
                 text, _ = parse_telegram_html(raw)
             except HtmlError as exc:
                 return self._error(call, 400, f"Bad Request: {exc}")
+        return text, raw
+
+    def _throttled(self, call: Call, state: ChatState) -> web.Response | None:
+        """Telegram's 429 when this send is over the chat's flood limits, else None."""
+        if self.limits is None:
+            return None
+        retry_after = self._over_limit(state, call.time)
+        if not retry_after:
+            return None
+        self.rate_limited += 1
+        return self._too_many(call, retry_after)
+
+    def _text(self, call: Call, params: dict[str, Any]) -> tuple[str, str] | web.Response:
+        parsed = self._shown(call, params, "text")
+        if isinstance(parsed, web.Response):
+            return parsed
+        text, raw = parsed
         if not text.strip():
             return self._error(call, 400, "Bad Request: message text is empty")
         if utf16_len(text) > 4096:
@@ -203,13 +225,10 @@ class BotApiMethods:
         thread_id = int(params.get("message_thread_id") or 0)
         if thread_id and thread_id not in state.threads:
             return self._error(call, 400, "Bad Request: message thread not found")
-        now = call.time
-        if self.limits is not None:
-            retry_after = self._over_limit(state, now)
-            if retry_after:
-                self.rate_limited += 1
-                return self._too_many(call, retry_after)
-        self._record_send(state, now)
+        throttled = self._throttled(call, state)
+        if throttled is not None:
+            return throttled
+        self._record_send(state, call.time)
         text, raw = parsed
         msg: dict[str, Any] = {"message_id": state.next_message_id, "date": int(time.time()),
                                "chat": state.chat, "from": self.bot, "text": text, "html": raw}
@@ -243,9 +262,7 @@ class BotApiMethods:
             text, raw = parsed
         markup = params.get("reply_markup")
         if raw == msg["html"] and markup == msg.get("reply_markup"):
-            return self._error(call, 400, "Bad Request: message is not modified: specified new "
-                               "message content and reply markup are exactly the same as a "
-                               "current content and reply markup of the message")
+            return self._error(call, 400, NOT_MODIFIED)
         msg.update(text=text, html=raw, edit_date=int(time.time()))
         if markup:
             msg["reply_markup"] = markup
