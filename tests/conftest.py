@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pytest
 
 from tests.fakes.feed_server import FeedServer
+from tests.fakes.site_server import SiteServer
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -64,6 +65,13 @@ async def settled(app: App, polls: int = 1, timeout: float = WAIT) -> None:
     assert delivery is not None, "the app is not started"
     delivery.scan()  # what the poll's wake-up asks for; a second scan queues nothing twice
     await delivery.drain(timeout)
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[SiteServer]:
+    """A local web site (list pages, articles, pictures) for the HTML source's tests."""
+    async with SiteServer() as server:
+        yield server
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from bot.poller import Poller
 from bot.sources.fetch import Fetcher
 from bot.sources.links import CATCH_UP_FACTOR, MAX_PENDING_LINKS
 from bot.store import Store
-from tests.e2e.test_html_source import small_article
+from tests.e2e.test_html_source import list_page, small_article
 from tests.e2e.test_telegram_e2e import make_settings
 from tests.fakes.feed_server import Entry, FeedServer
 from tests.fakes.site_server import SiteServer
@@ -39,12 +39,6 @@ WAIT = 60.0
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[SiteServer]:
-    async with SiteServer() as srv:
-        yield srv
-
-
-@pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
     fetcher = Fetcher(FetchSettings(timeout_seconds=WAIT, connect_timeout_seconds=WAIT,
                                     max_bytes=30 * 1024 * 1024, allow_private=True))
@@ -52,17 +46,11 @@ async def fetcher() -> AsyncIterator[Fetcher]:
     await fetcher.aclose()
 
 
-def list_page(numbers: range) -> str:
-    links = "".join(f"<li><a href='/news/{n}'>Release number {n} about customs</a></li>"
-                    for n in numbers)
-    return f"<html><body><ul>{links}</ul></body></html>"
-
-
 @pytest.mark.slow
 async def test_a_list_page_of_100000_links_leaves_a_small_state_file(
-    tmp_path: Path, server: SiteServer, fetcher: Fetcher
+    tmp_path: Path, site: SiteServer, fetcher: Fetcher
 ) -> None:
-    spec = FeedSpec(id="big", url=server.url("/news"), type="html", link_pattern=r"/news/\d+$",
+    spec = FeedSpec(id="big", url=site.url("/news"), type="html", link_pattern=r"/news/\d+$",
                     request_delay_seconds=0)
     with Store(tmp_path / "data") as store:
         poller = Poller(store, fetcher, Classifier(), None, [spec], fetcher.settings, BAKU,
@@ -71,23 +59,23 @@ async def test_a_list_page_of_100000_links_leaves_a_small_state_file(
         sizes = []
         # a page of 100,000 links, one with 50,000 new ones on top, then the same again (304)
         for top in (100_000, 150_000, 150_000):
-            server.set_page("/news", list_page(range(top, top - 100_000, -1)))
+            site.set_page("/news", list_page(range(top, top - 100_000, -1)))
             report = await poller.poll_feed(spec)  # the articles are missing: 404s
             assert report.ok
             sizes.append(state_file.stat().st_size)
-        assert server.not_modified["/news"] == 1
+        assert site.not_modified["/news"] == 1
         assert len(store.feed_state("big").pending_links) == MAX_PENDING_LINKS
     print("feeds.json bytes after each poll:", sizes)
     assert max(sizes) < STATE_MAX_BYTES, sizes  # 3.6 MB before the caps
 
 
-async def test_a_backlog_drains_in_a_few_polls(server: SiteServer, fetcher: Fetcher,
+async def test_a_backlog_drains_in_a_few_polls(site: SiteServer, fetcher: Fetcher,
                                                tmp_path: Path) -> None:
     numbers = range(160, 0, -1)
-    server.set_page("/news", list_page(numbers))
+    site.set_page("/news", list_page(numbers))
     for n in numbers:
-        server.set_page(f"/news/{n}", small_article(n))
-    spec = FeedSpec(id="site", url=server.url("/news"), type="html", link_pattern=r"/news/\d+$",
+        site.set_page(f"/news/{n}", small_article(n))
+    spec = FeedSpec(id="site", url=site.url("/news"), type="html", link_pattern=r"/news/\d+$",
                     max_new_per_poll=2, request_delay_seconds=0)
     with Store(tmp_path / "data") as store:
         poller = Poller(store, fetcher, Classifier(), None, [spec], fetcher.settings, BAKU,
@@ -99,13 +87,13 @@ async def test_a_backlog_drains_in_a_few_polls(server: SiteServer, fetcher: Fetc
             fetched.append(len(report.result.new))
         assert sum(fetched) == 160 and store.count_items() == 160
         assert max(fetched) == CATCH_UP_FACTOR * spec.max_new_per_poll  # bounded per poll
-    assert all(server.count(f"/news/{n}") == 1 for n in numbers)
+    assert all(site.count(f"/news/{n}") == 1 for n in numbers)
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)  # 8,000 entries and 100,000 links: slow when the machine is loaded
 async def test_chats_are_answered_while_big_sources_are_parsed(
-    tmp_path: Any, feeds: FeedServer, server: SiteServer
+    tmp_path: Any, feeds: FeedServer, site: SiteServer
 ) -> None:
     start = datetime.now(UTC) - timedelta(days=30)
     feeds.publish("big", *(Entry(title=f"Customs revenue report number {n} for the region",
@@ -114,13 +102,13 @@ async def test_chats_are_answered_while_big_sources_are_parsed(
                                  guid=f"g{n}", link=f"https://customs.example/news/{n}",
                                  published=start + timedelta(minutes=n))
                            for n in range(8000)))
-    server.set_page("/news", list_page(range(100_000, 0, -1)))
+    site.set_page("/news", list_page(range(100_000, 0, -1)))
     async with FakeTelegram() as tg:
         settings = make_settings(tmp_path, tg, feeds)
         settings.fetch.timeout_seconds = WAIT  # megabytes served by this very process
         settings.feeds = [
             FeedSpec(id="big", url=feeds.url("big"), interval_seconds=300, language="en"),
-            FeedSpec(id="site", url=server.url("/news"), type="html", interval_seconds=300,
+            FeedSpec(id="site", url=site.url("/news"), type="html", interval_seconds=300,
                      link_pattern=r"/news/\d+$", request_delay_seconds=0, language="en"),
         ]
         app = App(settings)

@@ -8,7 +8,7 @@ counter glued on), HTML entities, Azerbaijani and Russian sections.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -302,6 +302,13 @@ async def test_article_redirected_to_the_home_page_is_not_news(
 
 
 # ---- many links ------------------------------------------------------------------------
+
+
+def list_page(numbers: Iterable[int]) -> str:
+    """A list page linking /news/<n> for each number, in the order given."""
+    links = "".join(f"<li><a href='/news/{n}'>Release number {n} about customs</a></li>"
+                    for n in numbers)
+    return f"<html><body><ul>{links}</ul></body></html>"
 
 
 def small_article(number: int) -> str:

@@ -20,16 +20,11 @@ from bot.sources.boilerplate import MAX_LINES_REMEMBERED
 from bot.sources.fetch import Fetcher
 from bot.sources.html import poll_html
 from bot.sources.links import MAX_LINKS_PER_PAGE, MAX_PENDING_LINKS
+from tests.e2e.test_html_source import list_page
 from tests.fakes.site_server import SiteServer
 
 BAKU = ZoneInfo("Asia/Baku")
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[SiteServer]:
-    async with SiteServer() as srv:
-        yield srv
 
 
 @pytest.fixture
@@ -40,37 +35,31 @@ async def fetcher() -> AsyncIterator[Fetcher]:
     await fetcher.aclose()
 
 
-def list_page(numbers: range) -> str:
-    links = "".join(f"<li><a href='/news/{n}'>Release number {n} about customs</a></li>"
-                    for n in numbers)
-    return f"<html><body><ul>{links}</ul></body></html>"
-
-
 async def test_a_list_page_of_50000_links_is_capped_and_the_queue_bounded(
-    server: SiteServer, fetcher: Fetcher
+    site: SiteServer, fetcher: Fetcher
 ) -> None:
-    spec = FeedSpec(id="big", url=server.url("/news"), type="html", link_pattern=r"/news/\d+$",
+    spec = FeedSpec(id="big", url=site.url("/news"), type="html", link_pattern=r"/news/\d+$",
                     max_new_per_poll=0, request_delay_seconds=0)
     state = FeedState(feed_id="big")
     for poll, top in enumerate((20_000, 40_000, 60_000)):
-        server.set_page("/news", list_page(range(top, top - 20_000, -1)))
+        site.set_page("/news", list_page(range(top, top - 20_000, -1)))
         await poll_html(spec, state, fetcher, BAKU, NOW, lambda key: False)
         assert len(state.pending_links) == min(MAX_PENDING_LINKS, MAX_LINKS_PER_PAGE * (poll + 1))
     # the newest links are the ones kept: the first of each page
-    assert state.pending_links[-1].url == server.url("/news/60000")
+    assert state.pending_links[-1].url == site.url("/news/60000")
 
 
 async def test_huge_pages_are_parsed_off_the_event_loop_and_remembered_in_bounds(
-    server: SiteServer, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
+    site: SiteServer, fetcher: Fetcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     paragraphs = "".join(f"<p>Line {n} of a very long customs report, with its own words "
                          f"and figures: {n * 7} tonnes.</p>" for n in range(6_000))
-    server.set_page("/news", list_page(range(2, 0, -1)))
+    site.set_page("/news", list_page(range(2, 0, -1)))
     for n in (1, 2):
-        server.set_page(f"/news/{n}", f"<html><head><title>Report {n} on customs</title></head>"
+        site.set_page(f"/news/{n}", f"<html><head><title>Report {n} on customs</title></head>"
                                       f"<body><h1>Report {n} on customs</h1>{paragraphs}"
                                       "</body></html>")
-    spec = FeedSpec(id="huge", url=server.url("/news"), type="html",
+    spec = FeedSpec(id="huge", url=site.url("/news"), type="html",
                     link_pattern=r"/news/\d+$", request_delay_seconds=0)
     state = FeedState(feed_id="huge")
     # The real extractor, watched: which thread runs it, and how often the event loop turned

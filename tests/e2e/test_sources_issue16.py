@@ -26,12 +26,6 @@ NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def site() -> AsyncIterator[SiteServer]:
-    async with SiteServer() as server:
-        yield server
-
-
-@pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
     fetcher = Fetcher(FetchSettings(timeout_seconds=2, connect_timeout_seconds=1))
     yield fetcher
