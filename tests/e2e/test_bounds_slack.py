@@ -7,14 +7,11 @@ One release is one chat.postMessage, accepted as it is (no refusal, no plain-tex
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
-from bot.models import Item
 from bot.platforms.slack.blocks import HEADER_MAX
 from bot.summary import TITLE_MAX_CHARS
 from tests.conftest import settled
-from tests.e2e.test_bounds_telegram import DEMINING, huge_title
-from tests.e2e.test_slack_e2e import FEED, WAIT, Env, all_text
+from tests.e2e.test_bounds_telegram import DEMINING, huge_title, store_huge_titles
+from tests.e2e.test_slack_e2e import WAIT, Env, all_text
 from tests.e2e.test_slack_e2e import env as env  # the fixture
 from tests.fakes.slack_limits import block_errors
 
@@ -34,12 +31,7 @@ async def test_a_release_with_a_20000_character_title_is_one_accepted_post(env: 
 
 
 async def test_latest_20_with_100000_character_titles_is_one_accepted_answer(env: Env) -> None:
-    now = datetime.now(UTC)
-    old = [Item(id=f"old-{n}", feed_id=FEED, url=f"https://customs.example/news/old-{n}",
-                title=huge_title(100_000), body=DEMINING + " " + huge_title(50_000),
-                published=now - timedelta(hours=n), language="en", content_hash=f"h{n}")
-           for n in range(1, 25)]
-    env.app.store.ingest(old, notify=False, now=now)  # as stored before titles were capped
+    store_huge_titles(env.app.store)
     [answer] = await env.command("latest 20")
     assert block_errors(answer["blocks"]) == [] and len(answer["text"]) <= 40_000
     assert not env.slack.refused_responses

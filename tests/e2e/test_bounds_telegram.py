@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bot.models import Item
+from bot.store import Store
 from bot.summary import TITLE_MAX_CHARS
 from tests.conftest import settled
 from tests.e2e.test_telegram_e2e import FEED, WAIT, Env, running_env
@@ -38,6 +39,17 @@ def huge_title(chars: int) -> str:
         n += 1
         out.append(f"{words} {n}")
     return " ".join(out)[:chars]
+
+
+def store_huge_titles(store: Store) -> None:
+    """24 demining releases of the last day with 100,000-character titles, stored as they were
+    before titles were capped."""
+    now = datetime.now(UTC)
+    old = [Item(id=f"old-{n}", feed_id=FEED, url=f"https://customs.example/news/old-{n}",
+                title=huge_title(100_000), body=DEMINING + " " + huge_title(50_000),
+                published=now - timedelta(hours=n), language="en", content_hash=f"h{n}")
+           for n in range(1, 25)]
+    store.ingest(old, notify=False, now=now)
 
 
 @pytest.fixture
@@ -67,12 +79,7 @@ async def test_a_release_with_a_20000_character_title_is_one_message(env: Env) -
 async def test_latest_20_with_100000_character_titles_is_at_most_three_messages(
     env: Env
 ) -> None:
-    now = datetime.now(UTC)
-    old = [Item(id=f"old-{n}", feed_id=FEED, url=f"https://customs.example/news/old-{n}",
-                title=huge_title(100_000), body=DEMINING + " " + huge_title(50_000),
-                published=now - timedelta(hours=n), language="en", content_hash=f"h{n}")
-           for n in range(1, 25)]
-    env.app.store.ingest(old, notify=False, now=now)  # as stored before titles were capped
+    store_huge_titles(env.app.store)
     before = len(env.tg.sent_to(A))
     await env.say(A, "/latest 20")
     await env.updates_handled()
