@@ -147,9 +147,8 @@ class SlackTransport:
         kwargs: dict[str, Any] = {**target, "text": text}
         if method == "chat_postMessage":
             kwargs.update(unfurl_links=False, unfurl_media=False)
-        kwargs["blocks"] = blocks or []  # chat.update: [] removes the old blocks
-        if method == "chat_postMessage" and not blocks:
-            del kwargs["blocks"]
+        if blocks or method == "chat_update":
+            kwargs["blocks"] = blocks or []  # chat.update: [] removes the old blocks
         try:
             response = await getattr(self.client, method)(**kwargs)
         except SlackApiError:
