@@ -134,24 +134,23 @@ def _confirmed(cmd: Command, deps: Deps, chat: Chat, seq: int, note: str) -> Rep
     return reply
 
 
-async def _change(cmd: Command, deps: Deps) -> tuple[Chat | None, Reply | None]:
+def _change(cmd: Command, deps: Deps) -> Chat | Reply:
     """The chat to change, or the answer that refuses it."""
     lang = cmd.language
     chat = deps.store.get_chat(cmd.chat_key)
     if chat is None:
-        return None, _toast(tr(lang, "This chat follows nothing, so there is nothing to stop. "
-                               "{command} lists the topics.", command=typed(cmd, "topics")))
+        return _toast(tr(lang, "This chat follows nothing, so there is nothing to stop. "
+                         "{command} lists the topics.", command=typed(cmd, "topics")))
     if not can_change(cmd):
-        return None, _toast(refusal(cmd).plain())
-    return chat, None
+        return _toast(refusal(cmd).plain())
+    return chat
 
 
 async def _mute(cmd: Command, deps: Deps, topic_id: str, seq: int) -> Reply:
     lang = cmd.language
-    chat, refused = await _change(cmd, deps)
-    if chat is None:
-        assert refused is not None
-        return refused
+    chat = _change(cmd, deps)
+    if isinstance(chat, Reply):
+        return chat
     name = topic_name(deps, topic_id, lang)
     if topic_id not in chat.subscription.topics:
         return _toast(tr(lang, "This chat does not follow {topics}.", topics=name))
@@ -167,10 +166,9 @@ async def _mute(cmd: Command, deps: Deps, topic_id: str, seq: int) -> Reply:
 
 async def _stop(cmd: Command, deps: Deps, seq: int) -> Reply:
     lang = cmd.language
-    chat, refused = await _change(cmd, deps)
-    if chat is None:
-        assert refused is not None
-        return refused
+    chat = _change(cmd, deps)
+    if isinstance(chat, Reply):
+        return chat
     sub = chat.subscription
     if not sub.topics and not sub.keywords:
         return _toast(tr(lang, "This chat follows nothing, so there is nothing to stop. "
@@ -187,10 +185,9 @@ async def _stop(cmd: Command, deps: Deps, seq: int) -> Reply:
 
 async def _undo(cmd: Command, deps: Deps, token: str, seq: int) -> Reply:
     lang = cmd.language
-    chat, refused = await _change(cmd, deps)
-    if chat is None:
-        assert refused is not None
-        return refused
+    chat = _change(cmd, deps)
+    if isinstance(chat, Reply):
+        return chat
     # only the chat's latest button change, and only while nothing else changed since
     if not chat.undo_token or not secrets.compare_digest(token, chat.undo_token) \
             or chat.undo_state != _state(chat.subscription):
