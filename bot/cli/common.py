@@ -41,9 +41,9 @@ def no_such_feed(feed_id: str, known: list[str]) -> CliError:
     return CliError(f"no feed '{feed_id}'; feeds: {', '.join(known) or 'none'}")
 
 
-def setup_logs(settings: Settings, quiet: bool = False, level: str | None = None) -> None:
-    level = level or ("WARNING" if quiet else settings.log.level)
-    setup_logging(level, settings.log.format, secrets=secrets_of(settings))
+def setup_logs(settings: Settings, level: str | None = None) -> None:
+    """Logging as the config sets it, at `level` instead when a command wants less of it."""
+    setup_logging(level or settings.log.level, settings.log.format, secrets=secrets_of(settings))
 
 
 def item_json(item: Item, score: float | None = None) -> dict[str, Any]:

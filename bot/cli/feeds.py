@@ -65,7 +65,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    setup_logs(settings, quiet=True)
+    setup_logs(settings, level="WARNING")
     from bot.classify import Classifier
     from bot.poller import ingest_items
     from bot.sources import Fetcher, FetchError
